@@ -1,0 +1,213 @@
+"""`soglasie rules check|simulate|deadline` and `soglasie calendar workdays|add`.
+
+Times are ISO 8601; a time without an offset is in the calendar's time zone; output is ISO
+8601 with the offset. Bad input prints one clear line on stderr and exits 2. Only
+`rules simulate` opens the database (to resolve assignees from the org structure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from soglasie.rulebook.errors import RuleBookError
+
+EXIT_OK, EXIT_INVALID_RULES, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _BadInput(ValueError):
+    """A command-line value that cannot be used; its message goes to stderr."""
+
+
+def register(subparsers) -> None:
+    """Add the `rules` and `calendar` commands."""
+    _register_rules(subparsers)
+    _register_calendar(subparsers)
+
+
+def _register_rules(subparsers) -> None:
+    rules = subparsers.add_parser("rules", help="check and try out the rule files")
+    actions = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="validate rule files (exit 1 with file:line: message)")
+    check.add_argument("dir", nargs="?", help="rules directory (default: SOGLASIE_RULES_DIR or ./rules)")
+    check.set_defaults(handler=_guarded(run_check))
+
+    simulate = actions.add_parser("simulate", help="the timeline of a new card if nobody acts")
+    simulate.add_argument("--process", required=True, help="process id, e.g. payment")
+    simulate.add_argument("--created-at", required=True, help="when the card is created (ISO 8601)")
+    simulate.add_argument("--initiator", default="memployee", help="initiator login (default: memployee)")
+    simulate.add_argument("--amount", help="amount in RUB, e.g. 150000.00")
+    simulate.add_argument("--json", action="store_true", help="print a JSON list")
+    simulate.set_defaults(handler=_guarded(run_simulate))
+
+    deadline = actions.add_parser("deadline", help="the accounting deadline of a request reaching payment")
+    deadline.add_argument("--process", required=True, help="process id, e.g. payment")
+    deadline.add_argument("--arrived-at", required=True, help="when the request reaches payment (ISO 8601)")
+    deadline.add_argument("--deadline", help="hard deadline on the request: a date or an instant")
+    deadline.set_defaults(handler=_guarded(run_deadline))
+
+
+def _register_calendar(subparsers) -> None:
+    calendar = subparsers.add_parser("calendar", help="business calendar arithmetic")
+    calendar_actions = calendar.add_subparsers(dest="calendar_command", metavar="ACTION", required=True)
+    workdays = calendar_actions.add_parser("workdays", help="the number of working days in a year")
+    workdays.add_argument("--year", required=True, type=int)
+    workdays.set_defaults(handler=_guarded(run_workdays))
+    add = calendar_actions.add_parser("add", help="an instant plus working hours")
+    add.add_argument("--from", dest="start", required=True, help="the start (ISO 8601)")
+    add.add_argument("--hours", required=True, help="working hours to add (>= 0, may be fractional)")
+    add.set_defaults(handler=_guarded(run_add))
+
+
+def _guarded(handler):
+    """Bad input and invalid rules become one stderr line and exit 2, never a traceback."""
+    def run(args) -> int:
+        try:
+            return handler(args)
+        except RuleBookError as error:
+            print(f"soglasie: the rules are invalid:\n{error}", file=sys.stderr)
+        except (_BadInput, LookupError, ValueError, OverflowError) as error:
+            print(f"soglasie: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    run.__doc__ = handler.__doc__
+    return run
+
+
+def rules_dir(args) -> Path:
+    """The rules directory: the argument, else SOGLASIE_RULES_DIR, else the repository's rules/."""
+    if getattr(args, "dir", None):
+        return Path(args.dir)
+    from soglasie.settings import Settings  # noqa: PLC0415 - entry point builds settings once
+
+    # These commands need no secret key: a placeholder keeps Settings from creating one.
+    return Settings.from_env({**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or "-"}).rules_dir
+
+
+def run_check(args) -> int:
+    """`rules check [DIR]`: OK with the version, or every error as `file:line: message`."""
+    from soglasie.rulebook.loader import load_rulebook  # noqa: PLC0415 - keeps `--help` fast
+
+    try:
+        rulebook = load_rulebook(rules_dir(args))
+    except RuleBookError as error:
+        for problem in error.errors:
+            print(problem)
+        print(f"rules check: {len(error.errors)} error(s)", file=sys.stderr)
+        return EXIT_INVALID_RULES
+    print(f"OK: rules version {rulebook.version} ({len(rulebook.files)} files)")
+    return EXIT_OK
+
+
+def run_simulate(args) -> int:
+    """`rules simulate`: resolves assignees from the database; writes nothing."""
+    from soglasie.core import Core  # noqa: PLC0415 - only this command needs the database
+    from soglasie.process.assignees import resolve_login  # noqa: PLC0415
+    from soglasie.rulebook.timeline import CardBlocked, simulate  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    core = Core.from_env()
+    rulebook = core.rulebook
+    _process(rulebook, args.process)
+    created_at = parse_instant(args.created_at, rulebook.calendar.tz, "--created-at")
+    facts = {"initiator": args.initiator}
+    if args.amount is not None:
+        facts["amount"] = parse_number(args.amount, "--amount")
+    try:
+        with core.session() as session:
+            def resolve(rule, stage_id):
+                return resolve_login(session, rule, args.initiator, stage_id)
+            rows = simulate(rulebook, args.process, created_at, facts, resolve)
+    except CardBlocked as blocked:
+        raise _BadInput(f"the rules block this card: {blocked}") from None
+    except SQLAlchemyError as error:
+        raise _BadInput(f"cannot read the org structure from the database ({type(error).__name__}); "
+                        "has `soglasie init` been run?") from None
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['at']}  {row['kind']:<10}  {row['stage']:<16}  {row['to'] or '(nobody)'}")
+    return EXIT_OK
+
+
+def run_deadline(args) -> int:
+    """`rules deadline`: the accounting deadline (ISO 8601) of a request reaching payment at T."""
+    from soglasie.rulebook.deadlines import accounting_deadline  # noqa: PLC0415
+    from soglasie.rulebook.loader import load_rulebook  # noqa: PLC0415
+
+    rulebook = load_rulebook(rules_dir(args))
+    process = _process(rulebook, args.process)
+    rules = [rule for stage in process.stages for task in stage.tasks if task.deadline
+             for rule in (process.deadlines[task.deadline],)]
+    if not rules:
+        raise _BadInput(f"process {process.id!r} declares no deadline rule")
+    tz = rulebook.calendar.tz
+    arrived = parse_instant(args.arrived_at, tz, "--arrived-at")
+    hard = parse_date_or_instant(args.deadline, tz, "--deadline") if args.deadline else None
+    print(accounting_deadline(rulebook.calendar, rules[0], arrived, hard).isoformat())
+    return EXIT_OK
+
+
+def run_workdays(args) -> int:
+    """`calendar workdays --year Y`: the number of working days."""
+    from soglasie.rulebook.loader import load_calendar  # noqa: PLC0415
+
+    if not 1 <= args.year <= 9998:
+        raise _BadInput(f"--year {args.year} is out of range")
+    print(load_calendar(rules_dir(args)).working_days_in_year(args.year))
+    return EXIT_OK
+
+
+def run_add(args) -> int:
+    """`calendar add --from T --hours H`: T plus H working hours (ISO 8601)."""
+    from soglasie.rulebook.loader import load_calendar  # noqa: PLC0415
+
+    calendar = load_calendar(rules_dir(args))
+    start = parse_instant(args.start, calendar.tz, "--from")
+    hours = parse_number(args.hours, "--hours")
+    if hours < 0:
+        raise _BadInput("--hours must not be negative")
+    print(calendar.add_working_hours(start, hours).isoformat())
+    return EXIT_OK
+
+
+def _process(rulebook, process_id: str):
+    try:
+        return rulebook.process(process_id)
+    except KeyError:
+        raise _BadInput(f"unknown process {process_id!r}; known: {', '.join(rulebook.processes)}") from None
+
+
+def parse_instant(raw: str, tz: dt.tzinfo, option: str) -> dt.datetime:
+    """An ISO 8601 instant; without an offset it is wall time in `tz`."""
+    try:
+        value = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise _BadInput(f"{option}: {raw!r} is not an ISO 8601 time (e.g. 2026-12-01T10:00)") from None
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
+def parse_date_or_instant(raw: str, tz: dt.tzinfo, option: str) -> dt.date | dt.datetime:
+    """A bare date (YYYY-MM-DD) or an ISO 8601 instant."""
+    text = raw.strip()
+    if len(text) == 10:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise _BadInput(f"{option}: {raw!r} is not a date (YYYY-MM-DD)") from None
+    return parse_instant(text, tz, option)
+
+
+def parse_number(raw: str, option: str) -> Decimal:
+    """A finite decimal number."""
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise _BadInput(f"{option}: {raw!r} is not a number") from None
+    if not value.is_finite():
+        raise _BadInput(f"{option}: {raw!r} is not a number")
+    return value

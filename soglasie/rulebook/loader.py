@@ -1,0 +1,120 @@
+"""Load a rules directory into a `RuleBook`, reporting every error as `file:line: message`.
+
+The directory holds `calendar.yaml` and one file per process (every other `*.yaml`/`*.yml`,
+e.g. `payment.yaml`, `contract.yaml`). All files are checked and all errors collected before
+anything is refused; the version is a hash of the exact bytes, so a decision can name the
+rules it was made under.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Mapping
+
+from soglasie.business_calendar import BusinessCalendar
+from soglasie.rulebook.calendar_file import CALENDAR_FILE, read_calendar
+from soglasie.rulebook.errors import RuleBookError, RuleFileError
+from soglasie.rulebook.model import ProcessDefinition, RuleBook
+from soglasie.rulebook.process_file import read_process
+from soglasie.rulebook.yamlnodes import Reader, line_of
+
+__all__ = ["RuleBookError", "RuleFileError", "check_rules", "load_calendar", "load_rulebook",
+           "load_rulebook_from_texts", "read_rule_texts", "rules_version"]
+RULE_SUFFIXES = (".yaml", ".yml")
+_DEFAULT_MINUTES_PER_DAY = 480  # used to keep checking process files when calendar.yaml is broken
+
+
+def read_rule_texts(rules_dir: str | Path) -> dict[str, bytes]:
+    """The bytes of every rule file in `rules_dir` by file name (hidden files are skipped)."""
+    directory = Path(rules_dir)
+    if not directory.is_dir():
+        raise RuleBookError([RuleFileError(str(directory), 1, "the rules directory does not exist")])
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())
+            if path.suffix in RULE_SUFFIXES and not path.name.startswith(".") and path.is_file()}
+
+
+def rules_version(texts: Mapping[str, bytes]) -> str:
+    """First 12 hex digits of sha256 over the sorted file names and their contents."""
+    digest = hashlib.sha256()
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0" + texts[name] + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def load_rulebook(rules_dir: str | Path) -> RuleBook:
+    """The validated rules of `rules_dir`; RuleBookError lists every problem otherwise."""
+    return load_rulebook_from_texts(rules_dir, read_rule_texts(rules_dir))
+
+
+def load_calendar(rules_dir: str | Path) -> BusinessCalendar:
+    """Only the business calendar of `rules_dir` (for commands that need nothing else)."""
+    directory = Path(rules_dir)
+    path = directory / CALENDAR_FILE
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise RuleBookError([RuleFileError(str(path), 1, "the calendar file is missing")]) from None
+    errors: list[RuleFileError] = []
+    calendar = _load_calendar(directory, {CALENDAR_FILE: data}, errors)
+    if errors:
+        raise RuleBookError(errors)
+    return calendar
+
+
+def check_rules(rules_dir: str | Path) -> list[RuleFileError]:
+    """Every problem in `rules_dir` (empty when the rules are good)."""
+    try:
+        load_rulebook(rules_dir)
+    except RuleBookError as error:
+        return list(error.errors)
+    return []
+
+
+def load_rulebook_from_texts(rules_dir: str | Path, texts: Mapping[str, bytes]) -> RuleBook:
+    """A RuleBook from file contents already read (the provider hashes and loads the same bytes)."""
+    directory = Path(rules_dir)
+    errors: list[RuleFileError] = []
+    calendar = _load_calendar(directory, texts, errors)
+    minutes_per_day = calendar.minutes_per_day if calendar else _DEFAULT_MINUTES_PER_DAY
+    processes: dict[str, ProcessDefinition] = {}
+    for name in sorted(texts):
+        if name != CALENDAR_FILE:
+            _load_process(directory / name, texts[name], minutes_per_day, processes, errors)
+    if errors:
+        raise RuleBookError(errors)
+    return RuleBook(version=rules_version(texts), calendar=calendar, processes=processes,
+                    files=tuple(str(directory / name) for name in sorted(texts)))
+
+
+def _load_calendar(directory: Path, texts: Mapping[str, bytes], errors: list[RuleFileError]) -> BusinessCalendar | None:
+    path = str(directory / CALENDAR_FILE)
+    if CALENDAR_FILE not in texts:
+        errors.append(RuleFileError(path, 1, "the calendar file is missing"))
+        return None
+    reader = Reader(path)
+    root = _compose(reader, texts[CALENDAR_FILE])
+    calendar = read_calendar(reader, root) if root is not None else None
+    errors.extend(reader.errors)
+    return calendar
+
+
+def _load_process(path: Path, data: bytes, minutes_per_day: int, processes: dict[str, ProcessDefinition],
+                  errors: list[RuleFileError]) -> None:
+    reader = Reader(str(path))
+    root = _compose(reader, data)
+    process = read_process(reader, root, minutes_per_day, str(path)) if root is not None else None
+    if process is not None and process.id in processes:
+        reader.error(line_of(root), f"process {process.id!r} is already declared in {processes[process.id].source}")
+    elif process is not None:
+        processes[process.id] = process
+    errors.extend(reader.errors)
+
+
+def _compose(reader: Reader, data: bytes):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        reader.error(data[:error.start].count(b"\n") + 1, "the file is not UTF-8 text")
+        return None
+    return reader.compose(text)

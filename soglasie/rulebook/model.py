@@ -1,0 +1,223 @@
+"""The parsed, validated rule files: immutable dataclasses shared by the loader, engine and core.
+
+The loader (`soglasie.rulebook.loader`) is the only producer of these objects; the process
+engine, the sweeps, the portal and the CLI only read them. A `RuleBook` is one consistent
+snapshot of every file in the rules directory, identified by `version` (a content hash).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from soglasie.business_calendar import BusinessCalendar
+
+# Everything a task's assignee may do to it; a stage's task lists the subset it allows.
+TASK_ACTIONS = ("take_into_work", "approve", "reject", "request_documents", "complete")
+# Card-level actions; who may do them is declared per process (`card_actions`).
+CARD_ACTIONS = ("freeze", "unfreeze", "restart")
+ROLES = (
+    "employee",
+    "finance_manager",
+    "ops_manager",
+    "chief_accountant",
+    "junior_accountant",
+    "signer",
+    "admin",
+)
+# Side stages every process has; they are not declared in the stage list.
+REJECTED, FROZEN, DOCUMENTS_REQUESTED = "rejected", "frozen", "documents_requested"
+SIDE_STAGES = (REJECTED, FROZEN, DOCUMENTS_REQUESTED)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A user-visible text in Russian (the default) and English."""
+
+    ru: str
+    en: str
+
+    def get(self, locale: str | None) -> str:
+        """The text in `locale`, Russian when the locale is unknown."""
+        return self.en if locale == "en" else self.ru
+
+
+@dataclass(frozen=True)
+class AssigneeRule:
+    """Who gets a task (or a notification).
+
+    kind:
+      - "initiator_head": head of the initiator's department, walking up the tree; none → the
+        operations manager. When the initiator is that head, the task is his own.
+      - "role": an active user with role `value` (the least loaded one).
+      - "user": the user with login `value`.
+      - "initiator": the card's initiator.
+      - "assignee": the assignee of the task the rule is attached to (SLA recipients only).
+    """
+
+    kind: Literal["initiator_head", "role", "user", "initiator", "assignee"]
+    value: str | None = None
+
+    def describe(self) -> str:
+        """A short human-readable form, e.g. `role:finance_manager`."""
+        return f"{self.kind}:{self.value}" if self.value else self.kind
+
+
+@dataclass(frozen=True)
+class TaskDefinition:
+    """One task created when a run enters its stage."""
+
+    kind: str  # unique within the stage, e.g. "approval", "make_payment", "payment_order"
+    title: Text
+    assignee: AssigneeRule
+    actions: tuple[str, ...]  # subset of TASK_ACTIONS the assignee may take
+    on_behalf: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role → actions
+    requires_attachment: bool = False  # "complete" is refused until a file is attached
+    memo: Text | None = None  # the short instruction shown on the task card
+    deadline: str | None = None  # name of a deadline rule, e.g. "accounting"
+    line: int = 0  # where it was declared, for error messages
+
+
+@dataclass(frozen=True)
+class SlaEvent:
+    """A reminder or escalation due `after_minutes` working minutes on the SLA clock."""
+
+    name: str  # unique within the policy; part of the idempotency key
+    kind: Literal["reminder", "escalation"]
+    after_minutes: int
+    to: AssigneeRule
+    text: Text | None = None
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """When the sweep looks at a task of a stage, and what it sends if nobody acts.
+
+    The SLA clock counts working minutes from the moment the task was created, pauses while
+    the run is frozen or waiting for documents, and stops for good at `clock_stops_on`
+    ("started": taken into work; "decided": approved/rejected/completed).
+    """
+
+    check_every_minutes: int
+    clock_stops_on: Literal["started", "decided"]
+    events: tuple[SlaEvent, ...]
+    due_after_minutes: int | None = None  # the task's deadline on the SLA clock
+
+
+@dataclass(frozen=True)
+class StageDefinition:
+    """A stage of a process: its tasks (all must be done to move on) and its SLA."""
+
+    id: str
+    title: Text
+    tasks: tuple[TaskDefinition, ...]
+    optional: bool = False  # only in the route when a routing rule adds it
+    sla: SlaPolicy | None = None
+    line: int = 0
+
+    def task(self, kind: str) -> TaskDefinition:
+        """The task definition of `kind` (KeyError when the stage has none)."""
+        for task in self.tasks:
+            if task.kind == kind:
+                return task
+        raise KeyError(kind)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition a finance lead wrote, e.g. `amount > 1000000 and cost_item == "ADS"`.
+
+    `source` is the text as written; `tree` is the parsed form the engine compiles.
+    """
+
+    source: str
+    tree: Any
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """When `when` holds, add optional stages and/or override stage assignees."""
+
+    name: str
+    when: Condition
+    add_stages: tuple[str, ...] = ()
+    assignees: Mapping[str, AssigneeRule] = field(default_factory=dict)  # stage id → rule
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ValidationRule:
+    """When `when` holds, warn (the card is saved, the warning shown) or block (refused)."""
+
+    name: str
+    when: Condition
+    level: Literal["warn", "block"]
+    message: Text
+    field: str | None = None  # the input field the message is about
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """The accounting deadline: a hard deadline wins; else by arrival vs. the cut-off."""
+
+    name: str
+    cutoff: dt.time  # arrivals before it → end of that working day; from it on → next day's end
+    hard_deadline_wins: bool = True
+
+
+@dataclass(frozen=True)
+class ProcessDefinition:
+    """A process (payment, contract): its stages in order and the rules around them."""
+
+    id: str
+    title: Text
+    stages: tuple[StageDefinition, ...]  # in order, optional ones included
+    terminal: str  # the stage id reached after the last stage, e.g. "paid"
+    terminal_title: Text
+    card_actions: Mapping[str, tuple[str, ...]]  # "freeze" → roles ("initiator" allowed)
+    routing: tuple[RoutingRule, ...] = ()
+    validations: tuple[ValidationRule, ...] = ()
+    deadlines: Mapping[str, DeadlineRule] = field(default_factory=dict)
+    source: str = ""  # file path
+
+    def stage(self, stage_id: str) -> StageDefinition:
+        """The stage definition with this id (KeyError when unknown)."""
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+    @property
+    def default_route(self) -> tuple[str, ...]:
+        """The stages a run goes through when no routing rule matches."""
+        return tuple(stage.id for stage in self.stages if not stage.optional)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """One consistent snapshot of the rules directory."""
+
+    version: str  # content hash of every file, e.g. "3f9a1c…" (first 12 hex digits)
+    calendar: "BusinessCalendar"
+    processes: Mapping[str, ProcessDefinition]
+    files: tuple[str, ...] = ()
+
+    def process(self, process_id: str) -> ProcessDefinition:
+        """The process definition (KeyError when the files declare no such process)."""
+        return self.processes[process_id]
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """What the routing and validation rules decided for one card's facts."""
+
+    stages: tuple[str, ...]  # the run's route, in process order
+    assignees: Mapping[str, AssigneeRule]  # overrides by stage id
+    warnings: tuple[tuple[str | None, Text], ...]  # (field, message)
+    blocks: tuple[tuple[str | None, Text], ...]  # (field, message): the card is refused
+    matched_rules: tuple[str, ...]
+    rules_version: str

@@ -1,0 +1,98 @@
+"""Live rules: a changed rule file is picked up without a restart, a broken one never is.
+
+SPEC: "A broken file is rejected with `file:line: what is wrong`, and the last good rules
+stay in force." The provider looks at the files' mtime and size at most once per
+`check_interval` seconds; when they changed, it reads the bytes, and only when their hash
+(the rules version) changed does it validate and switch. Every process (portal, bot, DAG
+tasks) holds one provider, so they converge on the same version by content.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from soglasie.rulebook.errors import RuleBookError, RuleFileError
+from soglasie.rulebook.loader import RULE_SUFFIXES, load_rulebook_from_texts, read_rule_texts, rules_version
+from soglasie.rulebook.model import RuleBook
+
+log = logging.getLogger(__name__)
+
+
+class RulesProvider:
+    """The rules in force for one rules directory, reloaded when its files change."""
+
+    def __init__(self, rules_dir: str | Path, check_interval: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic):
+        """Load the rules now: a broken first load raises RuleBookError (nothing to fall back on)."""
+        self.rules_dir = Path(rules_dir)
+        self.check_interval = check_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._signature = self._stat()
+        self._rulebook = load_rulebook_from_texts(self.rules_dir, read_rule_texts(self.rules_dir))
+        self._checked_at = clock()
+        self._rejected_version: str | None = None
+        self.last_errors: tuple[RuleFileError, ...] = ()
+
+    def current(self, now: float | None = None) -> RuleBook:
+        """The rules in force; the files are looked at when `check_interval` has passed.
+
+        `now` is a reading of the provider's clock (monotonic seconds by default), for tests.
+        """
+        moment = self._clock() if now is None else now
+        if moment - self._checked_at >= self.check_interval:
+            with self._lock:
+                if moment - self._checked_at >= self.check_interval:
+                    self._checked_at = moment
+                    self._refresh()
+        return self._rulebook
+
+    def reload(self) -> RuleBook:
+        """Look at the files right now (e.g. after `rules check` passed) and return the rules in force."""
+        with self._lock:
+            self._checked_at = self._clock()
+            self._refresh()
+        return self._rulebook
+
+    def _stat(self) -> tuple | None:
+        try:
+            return tuple(sorted((path.name, stat.st_mtime_ns, stat.st_size)
+                                for path in self.rules_dir.iterdir() if path.suffix in RULE_SUFFIXES
+                                for stat in (path.stat(),)))
+        except OSError:
+            return None
+
+    def _refresh(self) -> None:
+        signature = self._stat()
+        if signature == self._signature:
+            return
+        self._signature = signature  # taken before reading: a later write changes it again
+        try:
+            texts = read_rule_texts(self.rules_dir)
+        except (OSError, RuleBookError) as error:
+            self._reject(None, getattr(error, "errors", ()) or (RuleFileError(str(self.rules_dir), 1, str(error)),))
+            return
+        version = rules_version(texts)
+        if version == self._rulebook.version:
+            self.last_errors, self._rejected_version = (), None  # touched, or reverted to the good rules
+            return
+        if version == self._rejected_version:
+            return  # already rejected and logged
+        try:
+            rulebook = load_rulebook_from_texts(self.rules_dir, texts)
+        except RuleBookError as error:
+            self._reject(version, error.errors)
+            return
+        log.info("rules reloaded from %s: version %s replaces %s", self.rules_dir, version, self._rulebook.version)
+        self._rulebook, self.last_errors, self._rejected_version = rulebook, (), None
+
+    def _reject(self, version: str | None, errors) -> None:
+        """Keep the last good rules; log every error as `file:line: message`."""
+        self._rejected_version = version
+        self.last_errors = tuple(errors)
+        log.error("rules in %s rejected (%d errors); version %s stays in force:\n%s", self.rules_dir,
+                  len(self.last_errors), self._rulebook.version, "\n".join(map(str, self.last_errors)))
