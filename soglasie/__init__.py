@@ -1,0 +1,1 @@
+"""Soglasie core: data, the process engine, rules, services and notifications (no frameworks)."""

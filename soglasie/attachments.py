@@ -1,0 +1,118 @@
+"""Attachment storage: files checked by content (not by name) and kept by their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from soglasie.errors import ValidationError, t
+
+MAX_NAME_LENGTH = 255
+
+# (magic prefix, content type, what users call it). Office files are ZIPs, told apart below.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),  # .doc/.xls
+)
+_ZIP_TYPES = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, TIFF, DOC/DOCX, XLS/XLSX"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the database records about a stored upload."""
+
+    sha256: str
+    size: int
+    content_type: str
+    original_name: str
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """The content type told by the file's first bytes, or None when not an allowed type."""
+    for magic, content_type in _SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return None
+        for prefix, content_type in _ZIP_TYPES.items():
+            if any(name.startswith(prefix) for name in names):
+                return content_type
+    return None
+
+
+def human_size(size: int) -> str:
+    """1048576 → "1 MB", 2048 → "2 KB", 100 → "100 B"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:g} {unit}"
+    return f"{size} B"
+
+
+def clean_filename(name: str | None) -> str:
+    """The original file name without any directory part, bounded in length."""
+    base = os.path.basename((name or "").replace("\\", "/")).strip().replace("\x00", "")
+    return (base or "file")[-MAX_NAME_LENGTH:]
+
+
+class AttachmentStore:
+    """A content-addressed directory of uploads: <root>/ab/cd/<sha256>."""
+
+    def __init__(self, root: Path, max_bytes: int):
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def check(self, data: bytes, original_name: str | None, field: str) -> StoredFile:
+        """Validate an upload without writing it: size, emptiness and type by content."""
+        if not data:
+            raise ValidationError(t("Файл пустой или не выбран.", "The file is empty or missing."), field)
+        if len(data) > self.max_bytes:
+            limit = human_size(self.max_bytes)
+            raise ValidationError(
+                t(f"Файл больше допустимых {limit.replace('MB', 'МБ').replace('KB', 'КБ')}.",
+                  f"The file is larger than the allowed {limit}."), field
+            )
+        content_type = sniff_content_type(data)
+        if content_type is None:
+            raise ValidationError(
+                t(f"Недопустимый тип файла. Разрешены: {ALLOWED_DESCRIPTION}.",
+                  f"File type not allowed. Allowed: {ALLOWED_DESCRIPTION}."),
+                field,
+            )
+        digest = hashlib.sha256(data).hexdigest()
+        return StoredFile(digest, len(data), content_type, clean_filename(original_name))
+
+    def save(self, data: bytes, original_name: str | None, field: str) -> StoredFile:
+        """Validate and store an upload (idempotent: the same bytes are stored once)."""
+        stored = self.check(data, original_name, field)
+        path = self.path_of(stored.sha256)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so a crash never leaves a half file under the final name.
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+                tmp.write(data)
+            os.replace(tmp.name, path)
+        return stored
+
+    def path_of(self, sha256: str) -> Path:
+        """Where the bytes with this hash live."""
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def read(self, sha256: str) -> bytes:
+        """The stored bytes."""
+        return self.path_of(sha256).read_bytes()

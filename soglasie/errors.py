@@ -1,0 +1,50 @@
+"""Errors the core raises; each carries a bilingual message and, for bad input, the field."""
+
+from __future__ import annotations
+
+from soglasie.rulebook.model import Text
+
+
+class DomainError(Exception):
+    """Base of every expected error; surfaces map it to a 4xx answer with its message."""
+
+    http_status = 400
+
+    def __init__(self, message: Text | str, field: str | None = None, code: str = ""):
+        self.text = message if isinstance(message, Text) else Text(ru=message, en=message)
+        self.field = field
+        self.code = code or type(self).__name__
+        super().__init__(self.text.en)
+
+    def message(self, locale: str | None) -> str:
+        """The message in the user's language."""
+        return self.text.get(locale)
+
+
+class ValidationError(DomainError):
+    """Bad input: nothing was written."""
+
+    http_status = 422
+
+
+class NotFound(DomainError):
+    """No such object, or the actor may not know it exists."""
+
+    http_status = 404
+
+
+class PermissionDenied(DomainError):
+    """The actor may see the object but not do this to it."""
+
+    http_status = 403
+
+
+class Conflict(DomainError):
+    """Somebody else changed the object first (a lost race, or an action no longer possible)."""
+
+    http_status = 409
+
+
+def t(ru: str, en: str) -> Text:
+    """Shorthand for a bilingual message."""
+    return Text(ru=ru, en=en)

@@ -1,0 +1,1 @@
+"""Notifications: message texts, the outbox writer, and the channels that deliver them."""

@@ -1,0 +1,1 @@
+"""The generic process engine: assignees, permissions and the one transition function."""

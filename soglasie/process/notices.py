@@ -1,0 +1,160 @@
+"""What a transition tells people: timeline rows and outbox messages, in its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soglasie.models import OPEN_STATUSES, Card, OutboxMessage, ProcessRun, Task, TimelineEvent, User, UserRole
+from soglasie.notifications import messages
+from soglasie.notifications.outbox import Notice, enqueue
+from soglasie.process.stages import task_definition
+from soglasie.rulebook.model import ProcessDefinition, StageDefinition, TaskDefinition, Text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from soglasie.process.engine import ProcessContext
+
+LOCALES = ("ru", "en")
+
+
+class NoticeWriter:
+    """Appends timeline events and enqueues notifications about one card."""
+
+    def __init__(self, session: Session, context: "ProcessContext", card: Card, now: dt.datetime):
+        self.session = session
+        self.context = context
+        self.card = card
+        self.now = now
+
+    @property
+    def _tz(self) -> ZoneInfo:
+        return self.context.rulebook.calendar.tz
+
+    def timeline(self, run: ProcessRun | None, actor: User | None, event: str, *, task: Task | None = None,
+                 comment: str | None = None, on_behalf_of_id: int | None = None,
+                 stage: str | None = None, data: dict | None = None) -> TimelineEvent:
+        """Append one timeline row (the timeline is insert-only)."""
+        row = TimelineEvent(
+            card_id=self.card.id, run_id=run.id if run else None, task_id=task.id if task else None,
+            at=self.now, actor_id=actor.id if actor else None, on_behalf_of_id=on_behalf_of_id,
+            event=event, stage=stage or (task.stage if task else (run.stage if run else None)),
+            comment=comment, data=data or {},
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    # --- messages -----------------------------------------------------------------------------
+
+    def task_assigned(self, task: Task, stage: StageDefinition, definition: TaskDefinition) -> None:
+        """Tell the assignee about a new task."""
+        self._send(task.assignee_id, "task_assigned", f"task_assigned:{task.id}", task=task,
+                   title=definition.title, stage_title=stage.title)
+
+    def documents_requested(self, answer_task: Task, comment: str) -> None:
+        """Tell the initiator which documents are needed."""
+        self._send(answer_task.assignee_id, "documents_requested", f"documents_requested:{answer_task.id}",
+                   task=answer_task, comment=comment)
+
+    def documents_provided(self, run: ProcessRun, stage_id: str, comment: str) -> None:
+        """Tell whoever waits at the asking stage that the initiator answered."""
+        for task in self._open_tasks(run, stage_id):
+            self._send(task.assignee_id, "documents_provided", f"documents_provided:{run.id}:{task.id}:{self.now.isoformat()}",
+                       task=task, comment=comment or "—")
+
+    def rejected(self, run: ProcessRun, stage_id: str, reason: str) -> None:
+        """Tell the initiator the request was rejected, and why."""
+        process = self.context.rulebook.process(run.process)
+        self._send(self.card.initiator_id, "rejected", f"rejected:{run.id}", comment=reason,
+                   stage_title=_stage_title(process, stage_id))
+
+    def frozen(self, run: ProcessRun, comment: str | None, actor: User) -> None:
+        """Tell the initiator and the assignees of open tasks that the request is paused."""
+        for user_id in self._people_involved(run, actor):
+            self._send(user_id, "frozen", f"frozen:{run.id}:{self.now.isoformat()}", comment=comment or "")
+
+    def unfrozen(self, run: ProcessRun, actor: User) -> None:
+        """Tell the same people that it runs again."""
+        process = self.context.rulebook.process(run.process)
+        for user_id in self._people_involved(run, actor):
+            self._send(user_id, "unfrozen", f"unfrozen:{run.id}:{self.now.isoformat()}",
+                       stage_title=_stage_title(process, run.stage))
+
+    def approved_on_behalf(self, task: Task, actor: User) -> None:
+        """Tell the assignee that the operations manager approved in his place."""
+        self._send(task.assignee_id, "approved_on_behalf", f"on_behalf:{task.id}", task=task, actor_name=actor.name)
+
+    def finished(self, run: ProcessRun, process: ProcessDefinition) -> None:
+        """Tell the initiator the process is complete (e.g. "the invoice is paid")."""
+        self._send(self.card.initiator_id, "finished", f"finished:{run.id}", stage_title=process.terminal_title)
+
+    def no_assignee(self, run: ProcessRun, stage: StageDefinition, definition: TaskDefinition) -> None:
+        """Tell the admins (once) that a task has nobody to go to; note it on the timeline."""
+        key = f"no_assignee:{run.id}:{stage.id}:{definition.kind}"
+        if self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key.like(key + ":%")).limit(1)):
+            return
+        self.timeline(run, None, "no_assignee", stage=stage.id,
+                      comment=definition.assignee.describe(), data={"task": definition.kind})
+        admins = self.session.scalars(select(UserRole.user_id).where(UserRole.role == "admin"))
+        for user_id in admins:
+            self._send(user_id, "no_assignee", key, title=definition.title, comment=definition.assignee.describe())
+
+    def send(self, user_id: int, kind: str, key: str, **fields) -> None:
+        """A message of any kind (used by the sweeps: reminders, escalations)."""
+        self._send(user_id, kind, key, **fields)
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    def _send(self, user_id: int, kind: str, key: str, *, task: Task | None = None,
+              title: Text | None = None, stage_title: Text | None = None, **extra) -> None:
+        recipient = self.session.get(User, user_id)
+        if recipient is None or not recipient.active:
+            return
+        texts = {locale: messages.render(kind, locale, **self._fields(locale, task, title, stage_title, extra))
+                 for locale in LOCALES}
+        notice = Notice(recipient, kind, key, texts, card_id=self.card.id, task_id=task.id if task else None)
+        enqueue(self.session, notice, self.context.channels, self.now)
+
+    def _fields(self, locale: str, task: Task | None, title: Text | None, stage_title: Text | None,
+                extra: dict) -> dict:
+        card = self.card
+        fields = {
+            "card": card.id,
+            "counterparty": card.counterparty.name,
+            "amount": messages.format_amount(card.amount, locale),
+            "stage": stage_title.get(locale) if stage_title else "",
+            "task": title.get(locale) if title else (self._task_title(task, locale) if task else ""),
+            "deadline": messages.format_time(task.deadline if task else None, locale, self._tz),
+            "comment": "",
+            "actor": extra.pop("actor_name", ""),
+        }
+        for name, value in extra.items():
+            fields[name] = messages.format_time(value, locale, self._tz) if isinstance(value, dt.datetime) else value
+        return fields
+
+    def _task_title(self, task: Task, locale: str) -> str:
+        process = self.context.rulebook.process(self.card.kind)
+        return task_definition(process, task).title.get(locale)
+
+    def _open_tasks(self, run: ProcessRun, stage_id: str) -> list[Task]:
+        return list(self.session.scalars(select(Task).where(
+            Task.run_id == run.id, Task.stage == stage_id, Task.status.in_(OPEN_STATUSES))))
+
+    def _people_involved(self, run: ProcessRun, actor: User) -> list[int]:
+        people = [self.card.initiator_id] + [
+            task.assignee_id for task in self.session.scalars(
+                select(Task).where(Task.run_id == run.id, Task.status.in_(OPEN_STATUSES)))]
+        return [user_id for user_id in dict.fromkeys(people) if user_id != actor.id]
+
+
+def _stage_title(process: ProcessDefinition, stage_id: str) -> Text:
+    if stage_id == process.terminal:
+        return process.terminal_title
+    try:
+        return process.stage(stage_id).title
+    except KeyError:
+        return Text(ru=stage_id, en=stage_id)

@@ -1,0 +1,90 @@
+"""Acting on tasks and cards: thin wrappers that turn a surface's call into an engine command."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from soglasie.core import Core
+from soglasie.errors import NotFound, PermissionDenied, t
+from soglasie.models import Attachment, Card, ProcessRun, Task
+from soglasie.process import permissions
+from soglasie.process.engine import Command, Outcome
+from soglasie.process.notices import NoticeWriter
+from soglasie.services.common import Upload, load_actor, process_context, run_command
+
+
+def take_into_work(core: Core, actor_id: int, task_id: int, now: dt.datetime) -> Outcome:
+    """Mark a task as started (SPEC: stops the "not taken into work" SLA clock)."""
+    return run_command(core, Command("take_into_work", actor_id, now, task_id=task_id))
+
+
+def approve(core: Core, actor_id: int, task_id: int, now: dt.datetime, comment: str | None = None) -> Outcome:
+    """Approve an approval task (the operations manager may do it on the assignee's behalf)."""
+    return run_command(core, Command("approve", actor_id, now, task_id=task_id, comment=comment))
+
+
+def reject(core: Core, actor_id: int, task_id: int, now: dt.datetime, reason: str | None) -> Outcome:
+    """Reject with a mandatory reason: the run ends; the initiator may rework and restart."""
+    return run_command(core, Command("reject", actor_id, now, task_id=task_id, comment=reason))
+
+
+def request_documents(core: Core, actor_id: int, task_id: int, now: dt.datetime, comment: str | None) -> Outcome:
+    """Ask the initiator for documents; timers pause until he answers."""
+    return run_command(core, Command("request_documents", actor_id, now, task_id=task_id, comment=comment))
+
+
+def complete(core: Core, actor_id: int, task_id: int, now: dt.datetime, comment: str | None = None) -> Outcome:
+    """Complete a work task (pay, attach the payment order, sign, provide documents)."""
+    return run_command(core, Command("complete", actor_id, now, task_id=task_id, comment=comment))
+
+
+def answer_documents(core: Core, actor_id: int, task_id: int, now: dt.datetime, comment: str | None = None,
+                     files: list[Upload] = ()) -> Outcome:
+    """The initiator's answer to a documents request: files and/or a comment, then back to the stage."""
+    for upload in files:
+        attach_file(core, actor_id, task_id, upload, now)
+    return complete(core, actor_id, task_id, now, comment)
+
+
+def freeze(core: Core, actor_id: int, card_id: int, now: dt.datetime, comment: str | None = None) -> Outcome:
+    """Pause a request: no timers run until it is unfrozen."""
+    return run_command(core, Command("freeze", actor_id, now, card_id=card_id, comment=comment))
+
+
+def unfreeze(core: Core, actor_id: int, card_id: int, now: dt.datetime, comment: str | None = None) -> Outcome:
+    """Return a frozen request to the stage it left, timers resuming with the time left."""
+    return run_command(core, Command("unfreeze", actor_id, now, card_id=card_id, comment=comment))
+
+
+def restart(core: Core, actor_id: int, card_id: int, now: dt.datetime) -> Outcome:
+    """Start a new run of a rejected request (history kept)."""
+    return run_command(core, Command("restart", actor_id, now, card_id=card_id))
+
+
+def attach_file(core: Core, actor_id: int, task_id: int, upload: Upload, now: dt.datetime,
+                purpose: str | None = None) -> int:
+    """Attach a file to an open task of one's own (e.g. the payment order); returns its id."""
+    checked = core.store.check(upload.data, upload.filename, "file")
+    with core.db.write() as session:
+        actor = load_actor(session, actor_id)
+        task = session.get(Task, task_id)
+        if task is None:
+            raise NotFound(t("Задача не найдена.", "Task not found."), "task")
+        card = session.get(Card, task.card_id)
+        if task.assignee_id != actor.id:
+            permissions.require_view(session, actor, card)
+            raise PermissionDenied(t("Файлы к задаче прикладывает её исполнитель.",
+                                     "Only the task's assignee attaches files to it."))
+        if not task.is_open:
+            raise PermissionDenied(t("Задача уже закрыта.", "The task is already closed."))
+        attachment = Attachment(
+            card_id=card.id, task_id=task.id, purpose=purpose or task.kind, sha256=checked.sha256,
+            size=checked.size, content_type=checked.content_type, original_name=checked.original_name,
+            uploaded_by_id=actor.id, uploaded_at=now)
+        session.add(attachment)
+        session.flush()
+        NoticeWriter(session, process_context(core), card, now).timeline(
+            session.get(ProcessRun, task.run_id), actor, "attachment_added",
+            task=task, comment=checked.original_name, data={"attachment_id": attachment.id})
+        core.store.save(upload.data, upload.filename, "file")
+        return attachment.id

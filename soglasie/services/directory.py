@@ -1,0 +1,67 @@
+"""The directories: counterparties (validated bank details) and cost items."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+
+from soglasie.core import Core
+from soglasie.errors import Conflict, PermissionDenied, t
+from soglasie.models import CostItem, Counterparty
+from soglasie.services.common import load_actor
+from soglasie.validation import clean_bank_details, clean_inn, clean_kpp, clean_text
+
+
+def counterparty_view(row: Counterparty) -> dict:
+    """A counterparty as the API shows it."""
+    return {"id": row.id, "name": row.name, "inn": row.inn, "kpp": row.kpp, "bik": row.bik,
+            "account": row.account, "active": row.active}
+
+
+def list_counterparties(core: Core, search: str | None = None, limit: int = 200) -> list[dict]:
+    """Active counterparties by name, optionally those whose name or INN matches `search`."""
+    with core.db.read() as session:
+        query = select(Counterparty).where(Counterparty.active.is_(True))
+        if search and search.strip():
+            needle = search.strip()
+            query = query.where(or_(Counterparty.name.ilike(f"%{needle}%"), Counterparty.inn.like(f"{needle}%")))
+        return [counterparty_view(row) for row in session.scalars(query.order_by(Counterparty.name).limit(limit))]
+
+
+def create_counterparty(core: Core, actor_id: int, now: dt.datetime, *, name: str | None, inn: str | None,
+                        kpp: str | None = None, bik: str | None = None, account: str | None = None) -> dict:
+    """Add a counterparty (any employee may, when filing a request); the INN must be new."""
+    clean_name = clean_text(name, "name", required=True, max_length=300)
+    clean_inn_value = clean_inn(inn)
+    clean_kpp_value = clean_kpp(kpp)
+    clean_bik, clean_account = clean_bank_details(bik, account)
+    with core.db.write() as session:
+        actor = load_actor(session, actor_id)
+        if session.scalar(select(Counterparty.id).where(Counterparty.inn == clean_inn_value)):
+            raise Conflict(t("Контрагент с таким ИНН уже есть.", "A counterparty with this INN already exists."), "inn")
+        row = Counterparty(name=clean_name, inn=clean_inn_value, kpp=clean_kpp_value, bik=clean_bik,
+                           account=clean_account, active=True, created_at=now, created_by_id=actor.id)
+        session.add(row)
+        session.flush()
+        return counterparty_view(row)
+
+
+def list_cost_items(core: Core) -> list[dict]:
+    """Active cost items by code."""
+    with core.db.read() as session:
+        rows = session.scalars(select(CostItem).where(CostItem.active.is_(True)).order_by(CostItem.code))
+        return [{"code": row.code, "name": row.name} for row in rows]
+
+
+def create_cost_item(core: Core, actor_id: int, *, code: str | None, name: str | None) -> dict:
+    """Add a cost item (admin only)."""
+    clean_code = clean_text(code, "code", required=True, max_length=64)
+    clean_name = clean_text(name, "name", required=True, max_length=200)
+    with core.db.write() as session:
+        if not load_actor(session, actor_id).has_role("admin"):
+            raise PermissionDenied(t("Только администратор ведёт справочники.", "Only the admin edits directories."))
+        if session.scalar(select(CostItem.id).where(CostItem.code == clean_code)):
+            raise Conflict(t("Такой код уже есть.", "This code already exists."), "code")
+        session.add(CostItem(code=clean_code, name=clean_name, active=True))
+        return {"code": clean_code, "name": clean_name}

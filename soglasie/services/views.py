@@ -1,0 +1,160 @@
+"""Cards, tasks and lists as plain dicts: the shape of the REST API (SPEC "Public interface")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soglasie.models import Attachment, Card, ProcessRun, Task, TimelineEvent, User
+from soglasie.process import permissions
+from soglasie.process.stages import task_definition
+from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED, ProcessDefinition, RuleBook
+
+STATE_BY_STAGE_KIND = {REJECTED: "rejected", FROZEN: "frozen", DOCUMENTS_REQUESTED: "documents_requested"}
+
+
+def iso(at: dt.datetime | None, tz: ZoneInfo) -> str | None:
+    """ISO 8601 with the company's offset, e.g. 2026-12-01T18:00:00+03:00."""
+    return at.astimezone(tz).isoformat() if at is not None else None
+
+
+def _login(session: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    return user.login if user else None
+
+
+def task_view(session: Session, task: Task, viewer: User, rulebook: RuleBook, card: Card,
+              now: dt.datetime) -> dict:
+    """A task with the actions `viewer` may take on it right now."""
+    tz = rulebook.calendar.tz
+    process = rulebook.process(card.kind)
+    definition = task_definition(process, task)
+    assignee = session.get(User, task.assignee_id)
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "stage": task.stage,
+        "title": {"ru": definition.title.ru, "en": definition.title.en},
+        "assignee": assignee.login,
+        "assignee_name": assignee.name,
+        "status": task.status,
+        "deadline": iso(task.deadline, tz),
+        "overdue": bool(task.is_open and task.deadline and task.deadline < now),
+        "created_at": iso(task.created_at, tz),
+        "started_at": iso(task.started_at, tz),
+        "decided_at": iso(task.decided_at, tz),
+        "decided_by": _login(session, task.decided_by_id),
+        "outcome": task.outcome,
+        "comment": task.comment,
+        "requires_attachment": definition.requires_attachment,
+        "memo": {"ru": definition.memo.ru, "en": definition.memo.en} if definition.memo else None,
+        "actions": available_task_actions(session, task, viewer, process, card),
+    }
+
+
+def available_task_actions(session: Session, task: Task, viewer: User, process: ProcessDefinition,
+                           card: Card) -> list[str]:
+    """The actions `viewer` may take on `task` now (same rules the engine enforces)."""
+    run = session.get(ProcessRun, task.run_id)
+    if not task.is_open or run.stage != task.stage or card.current_run_id != run.id:
+        return []
+    definition = task_definition(process, task)
+    allowed = []
+    for action in definition.actions:
+        if action == "take_into_work" and task.status != "open":
+            continue
+        try:
+            permissions.authorize_task_action(viewer, task, definition, action)
+        except Exception:  # PermissionDenied: simply not offered
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def available_card_actions(session: Session, card: Card, viewer: User, process: ProcessDefinition) -> list[str]:
+    """Card-level actions (freeze / unfreeze / restart) `viewer` may take now."""
+    run = session.get(ProcessRun, card.current_run_id) if card.current_run_id else None
+    if run is None:
+        return []
+    possible = []
+    if run.finished_at is None and run.stage not in (FROZEN, REJECTED):
+        possible.append("freeze")
+    if run.stage == FROZEN:
+        possible.append("unfreeze")
+    if run.stage == REJECTED:
+        possible.append("restart")
+    return [action for action in possible if permissions.may_card_action(viewer, card, process, action)]
+
+
+def card_view(session: Session, card: Card, viewer: User, rulebook: RuleBook, now: dt.datetime) -> dict:
+    """Everything about a card: fields, current tasks, attachments, the whole timeline."""
+    tz = rulebook.calendar.tz
+    process = rulebook.process(card.kind)
+    run = session.get(ProcessRun, card.current_run_id) if card.current_run_id else None
+    tasks = session.scalars(select(Task).where(Task.run_id == run.id).order_by(Task.id)) if run else []
+    view = card_summary(session, card, tz)
+    view.update({
+        "cost_item": {"code": card.cost_item.code, "name": card.cost_item.name} if card.cost_item else None,
+        "comment": card.comment,
+        "contract_id": card.contract_id,
+        "run": {"number": run.number, "route": list(run.route), "rules_version": run.rules_version,
+                "resume_stage": run.resume_stage, "asking_stage": run.asking_stage} if run else None,
+        "tasks": [task_view(session, task, viewer, rulebook, card, now) for task in tasks],
+        "timeline": timeline_view(session, card, tz),
+        "attachments": attachments_view(session, card, tz),
+        "actions": available_card_actions(session, card, viewer, process),
+    })
+    return view
+
+
+def card_summary(session: Session, card: Card, tz: ZoneInfo) -> dict:
+    """The fields a list row or board card shows."""
+    initiator = session.get(User, card.initiator_id)
+    counterparty = card.counterparty
+    return {
+        "id": card.id,
+        "kind": card.kind,
+        "stage": card.stage,
+        "amount": f"{card.amount:.2f}",
+        "currency": card.currency,
+        "counterparty": {"id": counterparty.id, "name": counterparty.name, "inn": counterparty.inn,
+                         "kpp": counterparty.kpp, "bik": counterparty.bik, "account": counterparty.account},
+        "initiator": initiator.login,
+        "initiator_name": initiator.name,
+        "department": card.department.code if card.department else None,
+        "deadline": iso(card.hard_deadline, tz),
+        "created_at": iso(card.created_at, tz),
+        "updated_at": iso(card.updated_at, tz),
+    }
+
+
+def timeline_view(session: Session, card: Card, tz: ZoneInfo) -> list[dict]:
+    """The card's history across every run, oldest first."""
+    events = session.scalars(select(TimelineEvent).where(TimelineEvent.card_id == card.id).order_by(TimelineEvent.id))
+    runs = {run.id: run.number for run in session.scalars(select(ProcessRun).where(ProcessRun.card_id == card.id))}
+    return [{
+        "at": iso(event.at, tz),
+        "actor": _login(session, event.actor_id),
+        "on_behalf_of": _login(session, event.on_behalf_of_id),
+        "event": event.event,
+        "stage": event.stage,
+        "comment": event.comment,
+        "run": runs.get(event.run_id),
+        "task_id": event.task_id,
+        "data": event.data or {},
+    } for event in events]
+
+
+def attachments_view(session: Session, card: Card, tz: ZoneInfo) -> list[dict]:
+    """The card's files (invoice, payment order, documents), oldest first."""
+    rows = session.scalars(select(Attachment).where(Attachment.card_id == card.id).order_by(Attachment.id))
+    return [{
+        "id": row.id, "purpose": row.purpose, "name": row.original_name, "size": row.size,
+        "content_type": row.content_type, "sha256": row.sha256, "task_id": row.task_id,
+        "uploaded_by": _login(session, row.uploaded_by_id), "at": iso(row.uploaded_at, tz),
+    } for row in rows]

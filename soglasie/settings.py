@@ -1,0 +1,104 @@
+"""Settings of one Soglasie process, built once from the environment by each entry point."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A configuration variable has a value Soglasie cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; code below the entry points receives this, never os.environ."""
+
+    database_url: str
+    data_dir: Path
+    rules_dir: Path
+    secret_key: str
+    portal_url: str = "http://127.0.0.1:5000"
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_bot_username: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where uploaded files are stored, by content hash."""
+        return self.data_dir / "attachments"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram is on only when a bot token is configured."""
+        return bool(self.telegram_bot_token)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read the documented environment variables, with working embedded-mode defaults."""
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SOGLASIE_DATA_DIR") or REPO_ROOT / "var").resolve()
+        rules_dir = Path(env.get("SOGLASIE_RULES_DIR") or REPO_ROOT / "rules").resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'soglasie.db'}"
+        return cls(
+            database_url=database_url,
+            data_dir=data_dir,
+            rules_dir=rules_dir,
+            secret_key=env.get("SECRET_KEY") or _persistent_secret(data_dir),
+            portal_url=(env.get("SOGLASIE_PORTAL_URL") or cls.portal_url).rstrip("/"),
+            max_upload_bytes=_positive_int(env, "SOGLASIE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
+            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
+        )
+
+    def with_overrides(self, **changes) -> "Settings":
+        """A copy with some fields replaced (tests, the CLI's --database option)."""
+        return replace(self, **changes)
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """The embedded mode's secret key: generated once and kept in the data directory.
+
+    Sessions, API-token hashes and signed Telegram buttons must survive restarts and be the
+    same in every process of one installation, so a random per-process key will not do.
+    """
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        with open(path, "x") as fh:  # "x": a concurrent first start keeps the first key
+            fh.write(key)
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    return key

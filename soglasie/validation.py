@@ -1,0 +1,132 @@
+"""Validation of user input shared by every surface: bank details, amounts, files, names."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from soglasie.errors import ValidationError, t
+
+MAX_AMOUNT = Decimal("999999999999.99")  # fits Money's BigInteger kopecks with a wide margin
+_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_ACCOUNT_WEIGHTS = (7, 1, 3) * 8  # the Central Bank's control key weights over 23 digits
+
+
+def _control(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
+
+
+def is_valid_inn(inn: str) -> bool:
+    """True for a 10-digit (organisation) or 12-digit (individual) INN with right checksums."""
+    if not re.fullmatch(r"\d{10}|\d{12}", inn or ""):
+        return False
+    if len(inn) == 10:
+        return _control(inn, _INN10_WEIGHTS) == int(inn[9])
+    return _control(inn, _INN12_WEIGHTS_1) == int(inn[10]) and _control(
+        inn, _INN12_WEIGHTS_2
+    ) == int(inn[11])
+
+
+def is_valid_account(account: str, bik: str) -> bool:
+    """True when a 20-digit settlement account matches the bank's BIK by its control key.
+
+    The key is computed over the BIK's last three digits followed by the account (for a
+    cash-settlement centre — BIK digits 7–9 = "000"/"001"/"002" — "0" + BIK digits 5–6).
+    """
+    if not re.fullmatch(r"\d{20}", account or "") or not re.fullmatch(r"\d{9}", bik or ""):
+        return False
+    prefix = "0" + bik[4:6] if bik[6:9] in ("000", "001", "002") else bik[6:9]
+    digits = prefix + account
+    return sum(int(d) * w for d, w in zip(digits, _ACCOUNT_WEIGHTS)) % 10 == 0
+
+
+def clean_inn(raw: str | None, field: str = "inn") -> str:
+    """The INN without spaces, or a ValidationError naming `field`."""
+    inn = (raw or "").strip().replace(" ", "")
+    if not inn:
+        raise ValidationError(t("Укажите ИНН.", "INN is required."), field)
+    if not re.fullmatch(r"\d{10}|\d{12}", inn):
+        raise ValidationError(
+            t("ИНН — это 10 или 12 цифр.", "INN must be 10 or 12 digits."), field
+        )
+    if not is_valid_inn(inn):
+        raise ValidationError(
+            t("Неверный ИНН: не сходится контрольное число.", "Invalid INN: checksum mismatch."),
+            field,
+        )
+    return inn
+
+
+def clean_kpp(raw: str | None) -> str | None:
+    """KPP: empty, or 9 characters (4 digits, 2 digits or capital letters, 3 digits)."""
+    kpp = (raw or "").strip().upper()
+    if not kpp:
+        return None
+    if not re.fullmatch(r"\d{4}[\dA-Z]{2}\d{3}", kpp):
+        raise ValidationError(
+            t("КПП — 9 символов: 4 цифры, 2 цифры или буквы, 3 цифры.",
+              "KPP is 9 characters: 4 digits, 2 digits or letters, 3 digits."),
+            "kpp",
+        )
+    return kpp
+
+
+def clean_bank_details(bik: str | None, account: str | None) -> tuple[str | None, str | None]:
+    """BIK and account together (both or neither), the account checked against the BIK."""
+    bik, account = (bik or "").strip(), (account or "").strip().replace(" ", "")
+    if not bik and not account:
+        return None, None
+    if not re.fullmatch(r"\d{9}", bik):
+        raise ValidationError(t("БИК — это 9 цифр.", "BIK must be 9 digits."), "bik")
+    if not re.fullmatch(r"\d{20}", account):
+        raise ValidationError(
+            t("Расчётный счёт — это 20 цифр.", "The account number must be 20 digits."), "account"
+        )
+    if not is_valid_account(account, bik):
+        raise ValidationError(
+            t("Счёт не соответствует БИК: не сходится контрольный ключ.",
+              "The account does not match the BIK: control key mismatch."),
+            "account",
+        )
+    return bik, account
+
+
+def clean_amount(raw, field: str = "amount") -> Decimal:
+    """A positive amount in rubles with at most two decimals, below MAX_AMOUNT."""
+    text = str(raw).strip().replace(" ", "").replace("\u00a0", "") if raw is not None else ""
+    if not text:
+        raise ValidationError(t("Укажите сумму.", "Amount is required."), field)
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # Russian decimal comma
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(t("Сумма должна быть числом.", "Amount must be a number."), field) from None
+    if not amount.is_finite():
+        raise ValidationError(t("Сумма должна быть числом.", "Amount must be a number."), field)
+    if amount <= 0:
+        raise ValidationError(t("Сумма должна быть больше нуля.", "Amount must be greater than zero."), field)
+    if amount > MAX_AMOUNT:  # before quantize, which overflows on absurd values
+        raise ValidationError(
+            t(f"Сумма слишком велика (максимум {MAX_AMOUNT}).", f"Amount is too large (maximum {MAX_AMOUNT})."),
+            field,
+        )
+    if amount != amount.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+        raise ValidationError(
+            t("Не больше двух знаков после запятой.", "At most two decimal places."), field
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def clean_text(raw: str | None, field: str, *, required: bool = False, max_length: int = 5000) -> str:
+    """Stripped text of bounded length (control characters other than newlines removed)."""
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", (raw or "")).strip()
+    if required and not text:
+        raise ValidationError(t("Заполните поле.", "This field is required."), field)
+    if len(text) > max_length:
+        raise ValidationError(
+            t(f"Не длиннее {max_length} символов.", f"At most {max_length} characters."), field
+        )
+    return text

@@ -1,0 +1,40 @@
+"""Shorthands for driving the process through the services in tests."""
+
+from __future__ import annotations
+
+from soglasie.services import actions, payment_requests, queries
+from tests.conftest import T0
+
+
+def file_request(core, users, invoice, who: str = "memployee", amount: str = "150000.00", now=T0, **fields) -> int:
+    """File a payment request as `who` and return its card id."""
+    fields.setdefault("counterparty_inn", "7701526010")
+    fields.setdefault("cost_item", "PACK")
+    created = payment_requests.create_payment_request(
+        core, users[who], now, amount=amount, invoice=invoice, **fields)
+    return created.card_id
+
+
+def card(core, users, card_id: int, viewer: str = "ops", now=T0) -> dict:
+    """The card as `viewer` sees it."""
+    return queries.get_card(core, users[viewer], card_id, now)
+
+
+def open_task(core, users, card_id: int, stage: str, kind: str | None = None, now=T0) -> dict:
+    """The open task of the current run at `stage` (of `kind`, when the stage has several)."""
+    tasks = [task for task in card(core, users, card_id, now=now)["tasks"]
+             if task["stage"] == stage and task["status"] in ("open", "started")
+             and (kind is None or task["kind"] == kind)]
+    assert len(tasks) == 1, tasks
+    return tasks[0]
+
+
+def approve_stage(core, users, card_id: int, stage: str, now=T0) -> None:
+    """The assignee of the stage's single task approves it."""
+    task = open_task(core, users, card_id, stage, now=now)
+    actions.approve(core, users[task["assignee"]], task["id"], now)
+
+
+def inbox(core, users, login: str) -> list[dict]:
+    """`login`'s portal notifications, newest first."""
+    return queries.my_notifications(core, users[login])["items"]

@@ -1,0 +1,1 @@
+"""Test support code: a throwaway PostgreSQL cluster, sample files, time helpers."""

@@ -1,0 +1,20 @@
+"""`python -m webapp [--host H] [--port P]`: the portal on Flask's threaded server."""
+
+from __future__ import annotations
+
+import argparse
+
+from webapp import create_app
+
+
+def main() -> None:
+    """Parse the address and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m webapp")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args()
+    create_app().run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
