@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "soglasie.cli.admin_commands",
     "soglasie.cli.rules_commands",
     "soglasie.cli.process_commands",
+    "soglasie.cli.bot_commands",
 )
 
 

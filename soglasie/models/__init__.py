@@ -2,8 +2,8 @@
 
 from soglasie.models.base import Base, Money, UTCDateTime
 from soglasie.models.directory import CostItem, Counterparty
-from soglasie.models.notifications import OutboxMessage, SlaEvent
-from soglasie.models.org import ApiToken, Department, User, UserRole
+from soglasie.models.notifications import OutboxMessage, SlaEvent, TelegramConversation, TelegramLink
+from soglasie.models.org import ApiToken, Department, LoginAttempt, User, UserRole
 from soglasie.models.process import (
     OPEN_STATUSES,
     Attachment,
@@ -22,11 +22,14 @@ __all__ = [
     "CostItem",
     "Counterparty",
     "Department",
+    "LoginAttempt",
     "Money",
     "OutboxMessage",
     "ProcessRun",
     "SlaEvent",
     "Task",
+    "TelegramConversation",
+    "TelegramLink",
     "TimelineEvent",
     "UTCDateTime",
     "User",
