@@ -106,6 +106,7 @@ def run_simulate(args) -> int:
     """`rules simulate`: resolves assignees from the database; writes nothing."""
     from soglasie.core import Core  # noqa: PLC0415 - only this command needs the database
     from soglasie.process.assignees import resolve_login  # noqa: PLC0415
+    from soglasie.process.facts import initiator_facts_by_login  # noqa: PLC0415
     from soglasie.rulebook.timeline import CardBlocked, simulate  # noqa: PLC0415
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
@@ -118,6 +119,8 @@ def run_simulate(args) -> int:
         facts["amount"] = parse_number(args.amount, "--amount")
     try:
         with core.session() as session:
+            facts.update(initiator_facts_by_login(session, args.initiator))
+
             def resolve(rule, stage_id):
                 return resolve_login(session, rule, args.initiator, stage_id)
             rows = simulate(rulebook, args.process, created_at, facts, resolve)
