@@ -45,7 +45,6 @@ class NoticeWriter:
             comment=comment, data=data or {},
         )
         self.session.add(row)
-        self.session.flush()
         return row
 
     # --- messages -----------------------------------------------------------------------------

@@ -49,34 +49,66 @@ def sweep_batch(session: Session, context: ProcessContext, now: dt.datetime, aft
         return 0
     run_ids = sorted(set(session.scalars(select(Task.run_id).where(Task.id.in_(due)))))
     # Lock the runs (in id order: no deadlocks) so no transition interleaves with the sweep.
-    session.execute(select(ProcessRun.id).where(ProcessRun.id.in_(run_ids)).order_by(ProcessRun.id).with_for_update())
-    tasks = session.scalars(select(Task).where(Task.id.in_(due)).order_by(Task.id)
-                            .execution_options(populate_existing=True))
-    for task in tasks:
-        counts["due_tasks"] += 1
-        sweep_task(session, context, task, now, counts)
+    runs = {run.id: run for run in session.scalars(
+        select(ProcessRun).where(ProcessRun.id.in_(run_ids)).order_by(ProcessRun.id).with_for_update()
+        .execution_options(populate_existing=True))}
+    tasks = list(session.scalars(select(Task).where(Task.id.in_(due)).order_by(Task.id)
+                                 .execution_options(populate_existing=True)))
+    batch = _Batch.load(session, context, runs, tasks)
+    with session.no_autoflush:
+        for task in tasks:
+            counts["due_tasks"] += 1
+            sweep_task(batch, task, now, counts)
     return due[-1]
 
 
-def sweep_task(session: Session, context: ProcessContext, task: Task, now: dt.datetime, counts: Counter) -> None:
+class _Batch:
+    """What a batch of due tasks needs, loaded in a few queries instead of per task."""
+
+    def __init__(self, session: Session, context: ProcessContext, runs: dict[int, ProcessRun],
+                 cards: dict[int, Card], users: dict[int, User], done: set[tuple[int, str, int]]):
+        self.session, self.context, self.runs, self.cards, self.users = session, context, runs, cards, users
+        self.done = done
+        self._by_rule: dict[tuple, User | None] = {}
+
+    @classmethod
+    def load(cls, session: Session, context: ProcessContext, runs: dict[int, ProcessRun], tasks: list[Task]):
+        """Cards, the users involved and the SLA items already done, for these tasks."""
+        cards = {card.id: card for card in session.scalars(select(Card).where(Card.id.in_({t.card_id for t in tasks})))}
+        user_ids = {t.assignee_id for t in tasks} | {card.initiator_id for card in cards.values()}
+        users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(user_ids)))}
+        done = {tuple(row) for row in session.execute(select(SlaEvent.task_id, SlaEvent.rule, SlaEvent.occurrence)
+                                                      .where(SlaEvent.task_id.in_([t.id for t in tasks])))}
+        return cls(session, context, runs, cards, users, done)
+
+    def recipient(self, rule, card: Card, assignee: User) -> User | None:
+        """Who an SLA item goes to; role rules are resolved once per batch (same answer)."""
+        if rule.kind == "assignee":
+            return assignee
+        key = (rule.kind, rule.value) if rule.kind in ("role", "user") else (rule.kind, rule.value, card.id)
+        if key not in self._by_rule:
+            self._by_rule[key] = assignees.resolve(self.session, rule, self.users[card.initiator_id], assignee)
+        return self._by_rule[key]
+
+
+def sweep_task(batch: _Batch, task: Task, now: dt.datetime, counts: Counter) -> None:
     """Record what is due for one task, send its reminders/escalations, schedule the next look."""
-    run = session.get(ProcessRun, task.run_id)
-    process = context.rulebook.process(run.process)
-    policy = _policy(process, task)
+    run = batch.runs[task.run_id]
+    policy = _policy(batch.context.rulebook.process(run.process), task)
     if run.stage != task.stage or policy is None or not clock.is_running_on_clock(task, policy) \
             or task.sla_resumed_at is None:
         task.next_check_at = None  # paused, stopped or no SLA: nothing to watch
         return
-    schedule = sla_schedule(policy, context.rulebook.calendar, task.sla_resumed_at, task.sla_consumed_minutes)
-    done = set(session.execute(select(SlaEvent.rule, SlaEvent.occurrence).where(SlaEvent.task_id == task.id)))
-    card = session.get(Card, task.card_id)
-    writer = NoticeWriter(session, context, card, now)
+    schedule = sla_schedule(policy, batch.context.rulebook.calendar, task.sla_resumed_at, task.sla_consumed_minutes)
+    card = batch.cards[task.card_id]
+    writer = None
     for item in schedule:
         if item.at > now:
             break
-        if (item.rule, item.occurrence) in done:
+        if (task.id, item.rule, item.occurrence) in batch.done:
             continue
-        _perform(session, writer, run, card, task, item, now)
+        writer = writer or NoticeWriter(batch.session, batch.context, card, now)
+        _perform(batch, writer, run, card, task, item, now)
         counts[item.kind] += 1
     task.next_check_at = next((item.at for item in schedule if item.at > now), None)
 
@@ -88,17 +120,14 @@ def _policy(process, task: Task):
         return None
 
 
-def _perform(session: Session, writer: NoticeWriter, run: ProcessRun, card: Card, task: Task, item,
+def _perform(batch: _Batch, writer: NoticeWriter, run: ProcessRun, card: Card, task: Task, item,
              now: dt.datetime) -> None:
     """Record one scheduled SLA item; a reminder or escalation also notifies its recipient."""
-    assignee = session.get(User, task.assignee_id)
-    recipient = assignee
-    if item.kind != "check":
-        initiator = session.get(User, card.initiator_id)
-        recipient = assignees.resolve(session, item.to, initiator, assignee=assignee)
-    session.add(SlaEvent(task_id=task.id, card_id=card.id, stage=task.stage, kind=item.kind, rule=item.rule,
-                         occurrence=item.occurrence, due_at=item.at, recorded_at=now,
-                         recipient_id=recipient.id if recipient else None))
+    assignee = batch.users[task.assignee_id]
+    recipient = batch.recipient(item.to, card, assignee)
+    batch.session.add(SlaEvent(task_id=task.id, card_id=card.id, stage=task.stage, kind=item.kind, rule=item.rule,
+                               occurrence=item.occurrence, due_at=item.at, recorded_at=now,
+                               recipient_id=recipient.id if recipient else None))
     if item.kind == "check":
         return
     event = "reminder_sent" if item.kind == "reminder" else "escalated"
