@@ -178,3 +178,21 @@ class TimelineEvent(Base):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
+
+
+class ContractVersion(Base):
+    """One version of a contract's document; versions are only ever added, never replaced."""
+
+    __tablename__ = "contract_versions"
+    __table_args__ = (UniqueConstraint("card_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    number: Mapped[int] = mapped_column()
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    attachment: Mapped[Attachment] = relationship()
+    uploaded_by: Mapped[User] = relationship()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from soglasie.errors import Conflict, NotFound, ValidationError, t
-from soglasie.models import OPEN_STATUSES, Attachment, Card, ProcessRun, Task, User
+from soglasie.models import OPEN_STATUSES, Attachment, Card, ContractVersion, ProcessRun, Task, User
 from soglasie.process import clock, permissions
 from soglasie.process.facts import card_facts
 from soglasie.process.notices import NoticeWriter
@@ -33,7 +33,7 @@ from soglasie.rulebook.model import (
 )
 
 TASK_COMMANDS = ("take_into_work", "approve", "reject", "request_documents", "complete")
-CARD_COMMANDS = ("freeze", "unfreeze", "restart")
+CARD_COMMANDS = ("freeze", "unfreeze", "restart", "new_version")
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,9 @@ def execute(session: Session, context: ProcessContext, command: Command) -> Outc
                    step.on_behalf_of_id, step.warnings)
 
 
-def start_run(session: Session, context: ProcessContext, card: Card, actor: User, now: dt.datetime) -> Outcome:
-    """Route a card by the rules and put it at its first stage (a new card or a restart)."""
+def start_run(session: Session, context: ProcessContext, card: Card, actor: User, now: dt.datetime,
+              event: str | None = None, comment: str | None = None) -> Outcome:
+    """Route a card by the rules and put it at its first stage (a new card, a restart, a revision)."""
     process = context.rulebook.process(card.kind)
     decision = decide(context.rulebook, process.id, card_facts(session, card), now)
     if decision.blocks:
@@ -119,7 +120,7 @@ def start_run(session: Session, context: ProcessContext, card: Card, actor: User
     session.flush()
     card.current_run_id = run.id
     writer = NoticeWriter(session, context, card, now)
-    writer.timeline(run, actor, "created" if number == 1 else "restarted", data={
+    writer.timeline(run, actor, event or ("created" if number == 1 else "restarted"), comment=comment, data={
         "route": list(decision.stages), "rules_version": decision.rules_version,
         "matched_rules": list(decision.matched_rules),
         "warnings": [message.en for _, message in decision.warnings]})
@@ -232,10 +233,17 @@ def _decide_task(step: _Step, outcome: str, comment: str | None) -> None:
         task.started_at = now
 
 
+def _document_version(step: _Step) -> dict:
+    """{"version": N} of the document being decided on, for cards that keep versions."""
+    number = step.session.scalar(
+        select(func.max(ContractVersion.number)).where(ContractVersion.card_id == step.card.id))
+    return {"version": number} if number else {}
+
+
 def _approve(step: _Step) -> None:
     _decide_task(step, "approved", step.command.comment)
     step.notices.timeline(step.run, step.actor, "approved", task=step.task, comment=step.command.comment,
-                          on_behalf_of_id=step.on_behalf_of_id)
+                          on_behalf_of_id=step.on_behalf_of_id, data=_document_version(step))
     if step.on_behalf_of_id is not None:
         step.notices.approved_on_behalf(step.task, step.actor)
     _advance_if_stage_done(step)
@@ -249,7 +257,7 @@ def _complete(step: _Step) -> None:
                                 "Attach the file first (the payment order with the bank's stamp)."), "file")
     _decide_task(step, "completed", step.command.comment)
     step.notices.timeline(step.run, step.actor, "completed", task=step.task, comment=step.command.comment,
-                          on_behalf_of_id=step.on_behalf_of_id)
+                          on_behalf_of_id=step.on_behalf_of_id, data=_document_version(step))
     _advance_if_stage_done(step)
 
 
@@ -331,6 +339,31 @@ def _restart(step: _Step) -> None:
     step.warnings = outcome.warnings
 
 
+def _new_version(step: _Step) -> None:
+    """A new document version: after any approval in this run, the approvals start over.
+
+    The version itself (file and row) is written by the caller in the same transaction; here
+    only the process reacts. A signed contract is final; a frozen one is unfrozen first.
+    """
+    run = step.run
+    if run.stage == step.process.terminal:
+        raise Conflict(t("Договор уже подписан: новая версия — это новый договор или допсоглашение.",
+                         "The contract is signed: a new version means a new contract or an amendment."), code="final")
+    if run.stage == FROZEN:
+        raise Conflict(t("Договор заморожен — сначала разморозьте.", "The contract is frozen — unfreeze it first."),
+                       code="frozen")
+    decided = step.session.scalar(select(func.count(Task.id)).where(
+        Task.run_id == run.id, Task.outcome.in_(("approved", "completed")), Task.kind != PROVIDE_DOCUMENTS.kind))
+    if run.stage == REJECTED or not decided:
+        return  # nothing approved yet (or already rejected): the new text simply replaces the old
+    _cancel_open_tasks(step)
+    run.finished_at = step.command.now
+    outcome = start_run(step.session, step.context, step.card, step.actor, step.command.now, event="revised",
+                        comment=step.command.comment)
+    step.run = step.session.get(ProcessRun, step.card.current_run_id)
+    step.warnings = outcome.warnings
+
+
 # --- helpers shared by the transitions ----------------------------------------------------------
 
 
@@ -383,4 +416,5 @@ _TRANSITIONS = {
     "freeze": _freeze,
     "unfreeze": _unfreeze,
     "restart": _restart,
+    "new_version": _new_version,
 }

@@ -62,8 +62,8 @@ class NoticeWriter:
     def documents_provided(self, run: ProcessRun, stage_id: str, comment: str) -> None:
         """Tell whoever waits at the asking stage that the initiator answered."""
         for task in self._open_tasks(run, stage_id):
-            self._send(task.assignee_id, "documents_provided", f"documents_provided:{run.id}:{task.id}:{self.now.isoformat()}",
-                       task=task, comment=comment or "—")
+            key = f"documents_provided:{run.id}:{task.id}:{self.now.isoformat()}"
+            self._send(task.assignee_id, "documents_provided", key, task=task, comment=comment or "—")
 
     def rejected(self, run: ProcessRun, stage_id: str, reason: str) -> None:
         """Tell the initiator the request was rejected, and why."""

@@ -39,6 +39,7 @@ FIELDS: Mapping[str, str] = {
     "initiator": "text",  # the initiator's login
     "has_contract": "bool",  # a signed contract is linked
     "contract_remaining": "money",  # what is left of the linked contract's amount (absent: none)
+    "exceeds_contract_remaining": "bool",  # the amount is above the linked contract's remainder
     "has_hard_deadline": "bool",  # the request carries a hard deadline
     "process": "text",  # the process id, e.g. "payment"
 }

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 # Everything a task's assignee may do to it; a stage's task lists the subset it allows.
 TASK_ACTIONS = ("take_into_work", "approve", "reject", "request_documents", "complete")
 # Card-level actions; who may do them is declared per process (`card_actions`).
-CARD_ACTIONS = ("freeze", "unfreeze", "restart")
+CARD_ACTIONS = ("freeze", "unfreeze", "restart", "new_version")
 ROLES = (
     "employee",
     "finance_manager",

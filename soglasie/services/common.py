@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,6 +12,16 @@ from soglasie.core import Core
 from soglasie.errors import Conflict, NotFound, ValidationError, t
 from soglasie.models import User
 from soglasie.process.engine import Command, Outcome, ProcessContext, execute
+from soglasie.rulebook.model import Text
+
+
+@dataclass
+class Created:
+    """The new card's id and the warnings validation rules raised (the card was saved)."""
+
+    card_id: int
+    stage: str
+    warnings: list[Text] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,36 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from soglasie.core import Core
-from soglasie.errors import Conflict, PermissionDenied, t
+from soglasie.errors import Conflict, PermissionDenied, ValidationError, t
 from soglasie.models import CostItem, Counterparty
 from soglasie.services.common import load_actor
 from soglasie.validation import clean_bank_details, clean_inn, clean_kpp, clean_text
+
+
+def find_counterparty(session: Session, inn_raw: str | None, field_name: str = "counterparty_inn") -> Counterparty:
+    """The active counterparty with this INN, or a ValidationError naming the field."""
+    inn = clean_inn(inn_raw, field_name)
+    counterparty = session.scalars(select(Counterparty).where(Counterparty.inn == inn)).first()
+    if counterparty is None or not counterparty.active:
+        raise ValidationError(
+            t("Контрагент с таким ИНН не найден в справочнике.", "No counterparty with this INN in the directory."),
+            field_name,
+        )
+    return counterparty
+
+
+def find_cost_item(session: Session, code: str | None) -> CostItem:
+    """The active cost item with this code, or a ValidationError."""
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError(t("Выберите статью затрат.", "Choose a cost item."), "cost_item")
+    item = session.scalars(select(CostItem).where(CostItem.code == code)).first()
+    if item is None or not item.active:
+        raise ValidationError(t("Нет такой статьи затрат.", "Unknown cost item."), "cost_item")
+    return item
 
 
 def counterparty_view(row: Counterparty) -> dict:

@@ -3,50 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from soglasie.core import Core
 from soglasie.errors import ValidationError, t
-from soglasie.models import Attachment, Card, CostItem, Counterparty
+from soglasie.models import Attachment, Card
 from soglasie.process.engine import start_run
-from soglasie.rulebook.model import Text
-from soglasie.services.common import Upload, load_actor, parse_deadline, process_context
-from soglasie.validation import clean_amount, clean_inn, clean_text
-
-
-@dataclass
-class Created:
-    """The new card's id and the warnings validation rules raised (the card was saved)."""
-
-    card_id: int
-    stage: str
-    warnings: list[Text] = field(default_factory=list)
-
-
-def find_counterparty(session: Session, inn_raw: str | None, field_name: str = "counterparty_inn") -> Counterparty:
-    """The active counterparty with this INN, or a ValidationError naming the field."""
-    inn = clean_inn(inn_raw, field_name)
-    counterparty = session.scalars(select(Counterparty).where(Counterparty.inn == inn)).first()
-    if counterparty is None or not counterparty.active:
-        raise ValidationError(
-            t("Контрагент с таким ИНН не найден в справочнике.", "No counterparty with this INN in the directory."),
-            field_name,
-        )
-    return counterparty
-
-
-def find_cost_item(session: Session, code: str | None) -> CostItem:
-    """The active cost item with this code, or a ValidationError."""
-    code = (code or "").strip()
-    if not code:
-        raise ValidationError(t("Выберите статью затрат.", "Choose a cost item."), "cost_item")
-    item = session.scalars(select(CostItem).where(CostItem.code == code)).first()
-    if item is None or not item.active:
-        raise ValidationError(t("Нет такой статьи затрат.", "Unknown cost item."), "cost_item")
-    return item
+from soglasie.services.common import Created, Upload, load_actor, parse_deadline, process_context
+from soglasie.services.contracts import check_payable_contract
+from soglasie.services.directory import find_cost_item, find_counterparty
+from soglasie.validation import clean_amount, clean_text
 
 
 def create_payment_request(
@@ -65,12 +30,15 @@ def create_payment_request(
     checked = core.store.check(invoice.data, invoice.filename, "invoice")
     with core.db.write() as session:
         actor = load_actor(session, actor_id)
+        counterparty = find_counterparty(session, counterparty_inn)
+        contract = None
+        if contract_id not in (None, ""):
+            contract = check_payable_contract(session, contract_id, counterparty.id, actor, now, calendar.tz)
         card = Card(
             kind="payment", initiator_id=actor.id, department_id=actor.department_id,
-            counterparty_id=find_counterparty(session, counterparty_inn).id,
-            cost_item_id=find_cost_item(session, cost_item).id, amount=amount_value,
-            hard_deadline=hard_deadline, comment=comment_text,
-            contract_id=_contract_id(contract_id), stage="draft", created_at=now, updated_at=now,
+            counterparty_id=counterparty.id, cost_item_id=find_cost_item(session, cost_item).id,
+            amount=amount_value, hard_deadline=hard_deadline, comment=comment_text,
+            contract_id=contract.id if contract else None, stage="draft", created_at=now, updated_at=now,
         )
         session.add(card)
         session.flush()
@@ -84,8 +52,3 @@ def create_payment_request(
         return Created(card.id, outcome.stage, outcome.warnings)
 
 
-def _contract_id(raw) -> int | None:
-    """Payments against contracts arrive with the contracts issue; until then none is accepted."""
-    if raw in (None, ""):
-        return None
-    raise ValidationError(t("Договоры пока не поддерживаются.", "Contracts are not supported yet."), "contract_id")

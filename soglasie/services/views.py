@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.models import Attachment, Card, ProcessRun, Task, TimelineEvent, User
+from soglasie.models import Attachment, Card, ContractVersion, ProcessRun, Task, TimelineEvent, User
 from soglasie.process import permissions
+from soglasie.process.facts import contract_committed
 from soglasie.process.stages import task_definition
 from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED, ProcessDefinition, RuleBook
 
@@ -88,6 +89,8 @@ def available_card_actions(session: Session, card: Card, viewer: User, process: 
         possible.append("unfreeze")
     if run.stage == REJECTED:
         possible.append("restart")
+    if card.kind == "contract" and run.stage not in (FROZEN, process.terminal):
+        possible.append("new_version")
     return [action for action in possible if permissions.may_card_action(viewer, card, process, action)]
 
 
@@ -109,7 +112,32 @@ def card_view(session: Session, card: Card, viewer: User, rulebook: RuleBook, no
         "attachments": attachments_view(session, card, tz),
         "actions": available_card_actions(session, card, viewer, process),
     })
+    view.update(contract_fields(session, card, tz) if card.kind == "contract" else linked_contract(session, card))
     return view
+
+
+def contract_fields(session: Session, card: Card, tz: ZoneInfo) -> dict:
+    """A contract's own fields: subject, validity, every document version, the balance."""
+    versions = session.scalars(select(ContractVersion).where(ContractVersion.card_id == card.id)
+                               .order_by(ContractVersion.number))
+    return {
+        "subject": card.subject,
+        "valid_from": card.valid_from.isoformat() if card.valid_from else None,
+        "valid_to": card.valid_to.isoformat() if card.valid_to else None,
+        "versions": [{"number": v.number, "uploaded_by": _login(session, v.uploaded_by_id),
+                      "at": iso(v.uploaded_at, tz), "sha256": v.attachment.sha256, "size": v.attachment.size,
+                      "comment": v.comment, "name": v.attachment.original_name, "attachment_id": v.attachment_id}
+                     for v in versions],
+        "balance": contract_balance(session, card),
+    }
+
+
+def linked_contract(session: Session, card: Card) -> dict:
+    """The contract a payment is made against, with what is left of it."""
+    if card.contract_id is None:
+        return {"contract": None}
+    contract = session.get(Card, card.contract_id)
+    return {"contract": {"id": contract.id, "subject": contract.subject, **contract_balance(session, contract)}}
 
 
 def card_summary(session: Session, card: Card, tz: ZoneInfo) -> dict:
@@ -158,3 +186,10 @@ def attachments_view(session: Session, card: Card, tz: ZoneInfo) -> list[dict]:
         "content_type": row.content_type, "sha256": row.sha256, "task_id": row.task_id,
         "uploaded_by": _login(session, row.uploaded_by_id), "at": iso(row.uploaded_at, tz),
     } for row in rows]
+
+
+def contract_balance(session: Session, contract: Card) -> dict:
+    """The contract's amount, what payments have committed of it, and what is left."""
+    committed = contract_committed(session, contract.id)
+    return {"amount": f"{contract.amount:.2f}", "committed": f"{committed:.2f}",
+            "remaining": f"{contract.amount - committed:.2f}"}
