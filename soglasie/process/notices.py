@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,11 +11,10 @@ from sqlalchemy.orm import Session
 from soglasie.models import OPEN_STATUSES, Card, OutboxMessage, ProcessRun, Task, TimelineEvent, User, UserRole
 from soglasie.notifications import messages
 from soglasie.notifications.outbox import Notice, enqueue
-from soglasie.process.stages import task_definition
+from soglasie.process.commands import ProcessContext
+from soglasie.process.definitions import task_definition
 from soglasie.rulebook.model import ProcessDefinition, StageDefinition, TaskDefinition, Text
 
-if TYPE_CHECKING:  # pragma: no cover
-    from soglasie.process.engine import ProcessContext
 
 LOCALES = ("ru", "en")
 
@@ -24,7 +22,7 @@ LOCALES = ("ru", "en")
 class NoticeWriter:
     """Appends timeline events and enqueues notifications about one card."""
 
-    def __init__(self, session: Session, context: "ProcessContext", card: Card, now: dt.datetime):
+    def __init__(self, session: Session, context: ProcessContext, card: Card, now: dt.datetime):
         self.session = session
         self.context = context
         self.card = card

@@ -1,43 +1,21 @@
-"""Entering a stage: the single writer of the stage column, and the tasks a stage creates."""
+"""Entering a stage: the single writer of the stage column, the tasks a stage creates, new runs."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from soglasie.errors import Conflict, t
+from soglasie.errors import ValidationError
 from soglasie.models import Card, ProcessRun, Task, User
 from soglasie.process import assignees, clock
+from soglasie.process.commands import Outcome, ProcessContext
+from soglasie.process.facts import card_facts
+from soglasie.process.notices import NoticeWriter
 from soglasie.rulebook.deadlines import accounting_deadline
-from soglasie.rulebook.model import AssigneeRule, ProcessDefinition, StageDefinition, TaskDefinition, Text
-
-if TYPE_CHECKING:  # pragma: no cover
-    from soglasie.process.engine import ProcessContext
-    from soglasie.process.notices import NoticeWriter
-
-# The built-in task of the documents_requested side stage (not declared in rule files).
-PROVIDE_DOCUMENTS = TaskDefinition(
-    kind="provide_documents",
-    title=Text(ru="Предоставить документы", en="Provide documents"),
-    assignee=AssigneeRule("initiator"),
-    actions=("complete",),
-)
-
-
-def task_definition(process: ProcessDefinition, task: Task) -> TaskDefinition:
-    """The rule-file definition of a task (the built-in one for provide_documents)."""
-    if task.kind == PROVIDE_DOCUMENTS.kind:
-        return PROVIDE_DOCUMENTS
-    try:
-        return process.stage(task.stage).task(task.kind)
-    except KeyError:
-        raise Conflict(
-            t("Правила изменились: эта задача больше не существует в процессе.",
-              "The rules changed: this task no longer exists in the process."),
-        ) from None
+from soglasie.rulebook.engine import decide
+from soglasie.rulebook.model import AssigneeRule, ProcessDefinition, StageDefinition, TaskDefinition
 
 
 def set_stage(run: ProcessRun, card: Card, stage: str, now: dt.datetime) -> None:
@@ -48,7 +26,7 @@ def set_stage(run: ProcessRun, card: Card, stage: str, now: dt.datetime) -> None
     card.updated_at = now
 
 
-def enter_stage(session: Session, context: "ProcessContext", writer: "NoticeWriter",
+def enter_stage(session: Session, context: ProcessContext, writer: NoticeWriter,
                 process: ProcessDefinition, run: ProcessRun, stage_id: str, now: dt.datetime) -> None:
     """Put the run at `stage_id`: create its tasks, or finish the run at the terminal stage."""
     card = session.get(Card, run.card_id)
@@ -62,7 +40,7 @@ def enter_stage(session: Session, context: "ProcessContext", writer: "NoticeWrit
     create_missing_tasks(session, context, writer, process, run, now)
 
 
-def create_missing_tasks(session: Session, context: "ProcessContext", writer: "NoticeWriter",
+def create_missing_tasks(session: Session, context: ProcessContext, writer: NoticeWriter,
                          process: ProcessDefinition, run: ProcessRun, now: dt.datetime) -> int:
     """Create the tasks of the run's current stage that do not exist yet; returns how many.
 
@@ -101,3 +79,29 @@ def _assignee_rule(run: ProcessRun, stage: StageDefinition, definition: TaskDefi
     if override:
         return AssigneeRule(override["kind"], override.get("value"))
     return definition.assignee
+
+
+def start_run(session: Session, context: ProcessContext, card: Card, actor: User, now: dt.datetime,
+              event: str | None = None, comment: str | None = None) -> Outcome:
+    """Route a card by the rules and put it at its first stage (a new card, a restart, a revision)."""
+    process = context.rulebook.process(card.kind)
+    decision = decide(context.rulebook, process.id, card_facts(session, card), now)
+    if decision.blocks:
+        field_name, message = decision.blocks[0]
+        raise ValidationError(message, field_name or "amount", code="blocked_by_rule")
+    number = (session.scalar(select(func.max(ProcessRun.number)).where(ProcessRun.card_id == card.id)) or 0) + 1
+    run = ProcessRun(
+        card_id=card.id, number=number, process=process.id, rules_version=decision.rules_version,
+        route=list(decision.stages), stage=decision.stages[0], stage_entered_at=now, started_at=now,
+        assignee_overrides={s: {"kind": r.kind, "value": r.value} for s, r in decision.assignees.items()},
+    )
+    session.add(run)
+    session.flush()
+    card.current_run_id = run.id
+    writer = NoticeWriter(session, context, card, now)
+    writer.timeline(run, actor, event or ("created" if number == 1 else "restarted"), comment=comment, data={
+        "route": list(decision.stages), "rules_version": decision.rules_version,
+        "matched_rules": list(decision.matched_rules),
+        "warnings": [message.en for _, message in decision.warnings]})
+    enter_stage(session, context, writer, process, run, decision.stages[0], now)
+    return Outcome(card.id, run.stage, warnings=[message for _, message in decision.warnings])

@@ -11,7 +11,7 @@ from soglasie.core import Core
 from soglasie.models import OPEN_STATUSES, Card, ProcessRun, Task, User
 from soglasie.notifications import messages
 from soglasie.notifications.outbox import Notice, enqueue
-from soglasie.process.stages import task_definition
+from soglasie.process.definitions import task_definition
 
 HEADER = {"ru": "Доброе утро! Ждут вашего решения: {count}.", "en": "Good morning! Waiting for you: {count}."}
 LINE = {"ru": "• №{card} {counterparty}, {amount} — «{task}», ждёт {age} раб. ч{overdue}",

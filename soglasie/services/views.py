@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from soglasie.models import Attachment, Card, ContractVersion, ProcessRun, Task, TimelineEvent, User
 from soglasie.process import permissions
 from soglasie.process.facts import contract_committed
-from soglasie.process.stages import task_definition
+from soglasie.process.definitions import task_definition
 from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED, ProcessDefinition, RuleBook
 
 STATE_BY_STAGE_KIND = {REJECTED: "rejected", FROZEN: "frozen", DOCUMENTS_REQUESTED: "documents_requested"}

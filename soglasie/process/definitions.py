@@ -1,0 +1,28 @@
+"""Task definitions the engine needs beyond the rule files (the documents side stage)."""
+
+from __future__ import annotations
+
+from soglasie.errors import Conflict, t
+from soglasie.models import Task
+from soglasie.rulebook.model import AssigneeRule, ProcessDefinition, TaskDefinition, Text
+
+# The built-in task of the documents_requested side stage (not declared in rule files).
+PROVIDE_DOCUMENTS = TaskDefinition(
+    kind="provide_documents",
+    title=Text(ru="Предоставить документы", en="Provide documents"),
+    assignee=AssigneeRule("initiator"),
+    actions=("complete",),
+)
+
+
+def task_definition(process: ProcessDefinition, task: Task) -> TaskDefinition:
+    """The rule-file definition of a task (the built-in one for provide_documents)."""
+    if task.kind == PROVIDE_DOCUMENTS.kind:
+        return PROVIDE_DOCUMENTS
+    try:
+        return process.stage(task.stage).task(task.kind)
+    except KeyError:
+        raise Conflict(
+            t("Правила изменились: эта задача больше не существует в процессе.",
+              "The rules changed: this task no longer exists in the process."),
+        ) from None
