@@ -169,3 +169,21 @@ def test_morning_digest_once_per_working_day(core, users, invoice):
         assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "digest")) == 2
     saturday = dt.datetime(2026, 12, 5, 9, 0, tzinfo=MSK)
     assert morning_digest(core, saturday)["skipped_day_off"] == 1
+
+
+def test_a_day_long_outage_loses_nothing(core, users, invoice):
+    from soglasie.services.dispatch import MAX_BACKOFF
+
+    core.settings = core.settings.with_overrides(telegram_bot_token="123:test")
+    _link_telegram(core, users, "mhead", 77)
+    file_request(core, users, invoice)
+    down = RecordingChannel([DeliveryResult.retry("503 Service Unavailable")] * 60)
+    now = T0
+    for _ in range(60):  # well past a day of hourly retries
+        now += MAX_BACKOFF
+        assert dispatch(core, now, {"telegram": down})["retry"] == 1
+    up = RecordingChannel([])
+    assert dispatch(core, now + MAX_BACKOFF, {"telegram": up})["sent"] == 1
+    with core.db.read() as session:
+        statuses = session.scalars(select(OutboxMessage.status).where(OutboxMessage.channel == "telegram")).all()
+    assert statuses == ["sent"]

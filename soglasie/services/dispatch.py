@@ -22,14 +22,15 @@ from soglasie.notifications.channels import Channel, Delivery, DeliveryResult
 
 LEASE = dt.timedelta(minutes=5)
 BATCH_SIZE = 100
+# Temporary failures (429, 5xx, network) are retried for as long as it takes — an outage of
+# a day must not lose a message — but never more often than this once back-off has grown.
 MAX_BACKOFF = dt.timedelta(hours=1)
-# After this many failed attempts a temporary failure becomes permanent (about a day of retries).
-MAX_ATTEMPTS = 30
 
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before attempt `attempts + 1`: 10 s, 20 s, 40 s … capped at an hour."""
-    return min(dt.timedelta(seconds=10 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    doublings = min(max(attempts - 1, 0), 20)  # 10 s × 2^20 is far past the cap: no overflow
+    return min(dt.timedelta(seconds=10 * 2**doublings), MAX_BACKOFF)
 
 
 def claim(core: Core, now: dt.datetime, channels: tuple[str, ...], limit: int = BATCH_SIZE) -> list[Delivery]:
@@ -62,8 +63,6 @@ def record(core: Core, now: dt.datetime, deliveries: list[Delivery], results: Ma
     with core.db.write() as session:
         for delivery in deliveries:
             result = results.get(delivery.id) or DeliveryResult.retry("no result from the channel")
-            if result.status == "retry" and delivery.attempts >= MAX_ATTEMPTS:
-                result = DeliveryResult.failed(f"gave up after {delivery.attempts} attempts: {result.error}")
             values = _values(result, delivery, now)
             changed = session.execute(update(OutboxMessage).where(
                 OutboxMessage.id == delivery.id, OutboxMessage.status == "sending",
