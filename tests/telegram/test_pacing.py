@@ -1,0 +1,85 @@
+"""The pacer on its own: even spacing overall, one request per chat per interval, a pause after a 429."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+
+import pytest
+from telegram.error import RetryAfter
+
+from soglasie.telegram_bot.pacing import Pacer
+
+
+def _run(pacer: Pacer, calls):
+    """Run (chat_id, outcome) calls through the pacer concurrently; the start time of each request."""
+    started = {}
+
+    async def request(index, outcome):
+        started[index] = time.monotonic()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def main():
+        jobs = [pacer.process_request(request, (i, outcome), {}, "sendMessage",
+                                      {} if chat is None else {"chat_id": chat}, None)
+                for i, (chat, outcome) in enumerate(calls)]
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    results = asyncio.run(main())
+    return [started.get(i) for i in range(len(calls))], results
+
+
+def test_one_chat_is_spaced_by_the_interval_in_order():
+    starts, _ = _run(Pacer(overall_per_second=1000, chat_interval=0.2), [(1, "a"), (1, "b"), (1, "c")])
+    assert starts == sorted(starts)
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.2
+
+
+def test_different_chats_share_only_the_overall_rate():
+    starts, _ = _run(Pacer(overall_per_second=50, chat_interval=5.0), [(chat, "x") for chat in range(10)])
+    span = max(starts) - min(starts)
+    assert 9 / 50 - 0.01 <= span < 1.0  # evenly spaced at 1/50 s, not a chat interval apart
+
+
+def test_requests_without_a_chat_are_not_paced():
+    starts, _ = _run(Pacer(overall_per_second=1, chat_interval=5.0), [(None, "x")] * 5)
+    assert max(starts) - min(starts) < 0.5
+
+
+def test_a_429_pauses_every_chat_for_its_retry_after():
+    pacer = Pacer(overall_per_second=1000, chat_interval=0.0)
+
+    async def main():
+        async def flood():
+            raise RetryAfter(dt.timedelta(seconds=1))
+
+        async def fine():
+            return time.monotonic()
+
+        with pytest.raises(RetryAfter):
+            await pacer.process_request(flood, (), {}, "sendMessage", {"chat_id": 1}, None)
+        hit = time.monotonic()
+        return hit, await pacer.process_request(fine, (), {}, "sendMessage", {"chat_id": 2}, None)
+
+    hit, sent = asyncio.run(main())
+    assert sent - hit >= 0.95
+
+
+def test_a_pause_longer_than_it_waits_in_line_is_handed_back():
+    pacer = Pacer(max_halt_wait=1.0)
+
+    async def main():
+        async def flood():
+            raise RetryAfter(dt.timedelta(seconds=30))
+
+        with pytest.raises(RetryAfter):
+            await pacer.process_request(flood, (), {}, "sendMessage", {"chat_id": 1}, None)
+        start = time.monotonic()
+        with pytest.raises(RetryAfter):
+            await pacer.process_request(flood, (), {}, "sendMessage", {"chat_id": 2}, None)
+        return time.monotonic() - start
+
+    assert asyncio.run(main()) < 0.5
