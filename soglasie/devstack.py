@@ -161,7 +161,9 @@ def services(config: StackConfig, env: dict[str, str], jwt_secret: str) -> list[
         Service("portal", portal, env),
         Service("airflow", [str(config.bin_dir / "airflow"), "standalone"], {**env, **airflow_env(config, jwt_secret)},
                 log=config.airflow_home / "standalone.log"),
-        Service("dispatcher", [soglasie, "dispatch"], env),
+        # With a bot token the bot itself drains the outbox (and takes button presses);
+        # without one the dispatcher runs, ready for when a channel is configured.
+        Service("dispatcher", [soglasie, "bot" if config.settings.telegram_enabled else "dispatch"], env),
     ]
 
 
@@ -297,7 +299,8 @@ def banner(config: StackConfig, started_in: float) -> str:
         f"  Airflow     {config.airflow_url}",
         f"              login: {config.airflow_user} / {config.airflow_password}; DAGs: {', '.join(DAG_IDS)}",
         f"              log: {home / 'standalone.log'}",
-        "  Dispatcher  soglasie dispatch (delivers Telegram messages when TELEGRAM_BOT_TOKEN is set)",
+        ("  Dispatcher  soglasie bot (Telegram: buttons and instant delivery)" if config.settings.telegram_enabled
+         else "  Dispatcher  soglasie dispatch (set TELEGRAM_BOT_TOKEN to run the Telegram bot instead)"),
         f"  Database    {config.settings.database_url}",
         "Press Ctrl-C to stop everything.",
         "",
