@@ -9,6 +9,7 @@ PYTHON_CANDIDATES := python3.11 python3.12 python3 python
 .PHONY: setup run test lint clean-run
 
 setup: $(STAMP)
+	@$(VENV)/bin/pybabel -q compile -d webapp/translations  # the portal's translations, .po → .mo
 
 $(STAMP): requirements.txt pyproject.toml
 	@set -e; \

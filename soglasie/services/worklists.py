@@ -1,0 +1,117 @@
+"""The portal's lists at 100,000 cards: a page of the filtered list, its export, my open tasks.
+
+Same filters and visibility as `queries.list_cards` (they are reused, not restated), but
+everything a row shows is loaded in a handful of batched queries, and the list's total is
+counted up to LIST_COUNT_CAP rows: counting every visible card of a big department on each
+page turn would cost more than the page itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+from sqlalchemy import func, select
+
+from soglasie.core import Core
+from soglasie.errors import ValidationError, t
+from soglasie.models import OPEN_STATUSES, Card, CostItem, Counterparty, Department, ProcessRun, Task, User
+from soglasie.process.definitions import task_definition
+from soglasie.services.common import load_actor
+from soglasie.services.queries import MAX_PER_PAGE, SORTS, CardFilter
+from soglasie.services.queries import _filtered as filtered_cards  # the one definition of filters + visibility
+from soglasie.services.views import iso
+
+LIST_COUNT_CAP = 500
+EXPORT_COLUMNS = ("id", "created_at", "stage", "amount", "currency", "counterparty", "inn", "cost_item_code",
+                  "cost_item", "initiator", "department", "deadline", "comment")
+
+
+def _check(spec: CardFilter, page: int = 1, per_page: int = 1) -> None:
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationError(t("Неверная страница.", "Invalid page."), "page")
+    if spec.sort not in SORTS:
+        raise ValidationError(t("Неизвестная сортировка.", "Unknown sort order."), "sort")
+
+
+def list_page(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_page: int = 50) -> dict:
+    """One page of the visible cards; `total` is exact up to LIST_COUNT_CAP (`capped` beyond)."""
+    _check(spec, page, per_page)
+    with core.db.read() as session:
+        actor = load_actor(session, actor_id)
+        query = filtered_cards(session, actor, spec)
+        counted = session.scalar(select(func.count()).select_from(
+            query.with_only_columns(Card.id).limit(LIST_COUNT_CAP + 1).subquery()))
+        cards = list(session.scalars(query.order_by(SORTS[spec.sort], Card.id.desc())
+                                     .offset((page - 1) * per_page).limit(per_page)))
+        return {"items": summaries(session, cards, core.rulebook.calendar.tz), "page": page, "per_page": per_page,
+                "total": min(counted, LIST_COUNT_CAP), "capped": counted > LIST_COUNT_CAP}
+
+
+def summaries(session, cards: list[Card], tz) -> list[dict]:
+    """List rows for `cards`, in their order (four queries whatever their number)."""
+    def lookup(*columns, ids):
+        """{first column: the other columns} for the rows whose first column is in `ids`."""
+        return {row[0]: row[1:] for row in session.execute(select(*columns).where(columns[0].in_(ids)))}
+
+    counterparties = lookup(Counterparty.id, Counterparty.name, Counterparty.inn,
+                            ids={card.counterparty_id for card in cards})
+    people = lookup(User.id, User.login, User.name, ids={card.initiator_id for card in cards})
+    departments = lookup(Department.id, Department.code, ids={card.department_id for card in cards})
+    items = lookup(CostItem.id, CostItem.code, CostItem.name, ids={card.cost_item_id for card in cards})
+    rows = []
+    for card in cards:
+        name, inn = counterparties[card.counterparty_id]
+        login, person = people[card.initiator_id]
+        item = items.get(card.cost_item_id)
+        rows.append({
+            "id": card.id, "kind": card.kind, "stage": card.stage, "amount": f"{card.amount:.2f}",
+            "currency": card.currency, "counterparty": {"id": card.counterparty_id, "name": name, "inn": inn},
+            "initiator": login, "initiator_name": person,
+            "department": departments.get(card.department_id, (None,))[0],
+            "cost_item": {"code": item[0], "name": item[1]} if item else None,
+            "deadline": iso(card.hard_deadline, tz), "created_at": iso(card.created_at, tz),
+            "updated_at": iso(card.updated_at, tz)})
+    return rows
+
+
+def export_rows(core: Core, actor_id: int, spec: CardFilter, limit: int = 200_000) -> Iterator[tuple]:
+    """Every card of the filtered list as a tuple of EXPORT_COLUMNS, streamed in the list's order."""
+    _check(spec)
+    with core.db.read() as session:
+        actor = load_actor(session, actor_id)
+        tz = core.rulebook.calendar.tz
+        ids = filtered_cards(session, actor, spec).with_only_columns(Card.id)
+        query = (select(Card.id, Card.created_at, Card.stage, Card.amount, Card.currency, Counterparty.name,
+                        Counterparty.inn, CostItem.code, CostItem.name, User.name, Department.name,
+                        Card.hard_deadline, Card.comment)
+                 .join(Counterparty, Counterparty.id == Card.counterparty_id)
+                 .join(User, User.id == Card.initiator_id)
+                 .outerjoin(CostItem, CostItem.id == Card.cost_item_id)
+                 .outerjoin(Department, Department.id == Card.department_id)
+                 .where(Card.id.in_(ids)).order_by(SORTS[spec.sort], Card.id.desc()).limit(limit))
+        for row in session.execute(query.execution_options(yield_per=1000)):
+            values = list(row)
+            values[1], values[11] = iso(values[1], tz), iso(values[11], tz)
+            yield tuple(values)
+
+
+def my_open_tasks(core: Core, actor_id: int, now: dt.datetime, limit: int = 30) -> dict:
+    """The actor's open tasks at their runs' current stage, soonest deadline first, and how many."""
+    with core.db.read() as session:
+        actor = load_actor(session, actor_id)
+        mine = (select(Task).join(ProcessRun, ProcessRun.id == Task.run_id)
+                .where(Task.assignee_id == actor.id, Task.status.in_(OPEN_STATUSES), ProcessRun.stage == Task.stage))
+        total = session.scalar(select(func.count()).select_from(mine.subquery()))
+        tasks = list(session.scalars(mine.order_by(Task.deadline.is_(None), Task.deadline, Task.id).limit(limit)))
+        cards = {card.id: card for card in session.scalars(select(Card).where(
+            Card.id.in_({task.card_id for task in tasks})))}
+        rows = {row["id"]: row for row in summaries(session, list(cards.values()), core.rulebook.calendar.tz)}
+        items = []
+        for task in tasks:
+            title = task_definition(core.rulebook.process(cards[task.card_id].kind), task).title
+            items.append({"id": task.id, "kind": task.kind, "stage": task.stage, "status": task.status,
+                          "title": {"ru": title.ru, "en": title.en}, "card_id": task.card_id,
+                          "card": rows[task.card_id], "deadline": iso(task.deadline, core.rulebook.calendar.tz),
+                          "overdue": bool(task.deadline and task.deadline < now)})
+        return {"items": items, "total": total}

@@ -1,0 +1,278 @@
+"""The whole payment path in a real browser (headless Debian Chromium), in Russian and once in English.
+
+An employee files a request with an invoice → the head takes it into work and approves →
+finance rejects with a reason → the employee restarts → ops approves on the head's behalf →
+finance approves → the junior accountant uploads the payment order and both accountants
+complete → the card says Paid and the employee's inbox shows it. Screenshots of the board
+and the card at desktop width and at 375 px go to artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from soglasie.core import Core
+from soglasie.settings import REPO_ROOT, Settings
+from tests.conftest import RULES_DIR, T0
+from tests.support.files import pdf_bytes
+from webapp import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO_ROOT / "artifacts"
+TEXT = {
+    "ru": {"head_approval": "Согласование руководителем", "finance_review": "Проверка финансовым менеджером",
+           "payment": "Оплата", "paid": "Оплачено", "rejected": "Отклонено", "on_behalf": "от имени: Мария Маркетова",
+           "filed": "подана и отправлена на согласование", "selected": "Выбран: ООО «Косметик Пак»",
+           "round2": "Круг 2", "finished": "Оплачено"},
+    "en": {"head_approval": "Head approval", "finance_review": "Finance review", "payment": "Payment",
+           "paid": "Paid", "rejected": "Rejected", "on_behalf": "on behalf of Мария Маркетова",
+           "filed": "is filed and on its way", "selected": "Selected: ООО «Косметик Пак»", "round2": "Round 2",
+           "finished": "Paid"},
+}
+
+
+class TickingClock:
+    """Company time that starts at T0 (a Tuesday morning) and runs with the wall clock."""
+
+    def __init__(self, start: dt.datetime):
+        self.start, self.origin = start, time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=time.monotonic() - self.origin)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium; a machine without it fails the suite loudly (it is never skipped)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does). "
+                    "The browser suite is part of the tests and is never skipped.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def portal(sqlite_template, tmp_path):
+    """The portal on a fresh demo database, served by werkzeug on a free 127.0.0.1 port.
+
+    Yields (base URL, core): the core lets a test put other requests on the board.
+    """
+    database = tmp_path / "soglasie.db"
+    shutil.copy(sqlite_template, database)
+    settings = Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path / "data", rules_dir=RULES_DIR,
+                        secret_key="browser-tests")
+    core = Core.from_settings(settings)
+    app = create_app({"SOGLASIE_CORE": core, "SOGLASIE_CLOCK": TickingClock(T0)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", core
+    server.shutdown()
+    thread.join(timeout=10)
+    core.db.dispose()
+
+
+class Portal:
+    """One browser tab driving the portal as different users; console errors are collected."""
+
+    def __init__(self, browser, base: str, language: str, tmp_path: Path):
+        self.browser, self.base, self.language = browser, base, language
+        self.context = self.page = None
+        self.errors: list[str] = []
+        self.invoice = tmp_path / "invoice-42.pdf"
+        self.invoice.write_bytes(pdf_bytes("invoice 42"))
+        self.order = tmp_path / "payment-order.pdf"
+        self.order.write_bytes(pdf_bytes("payment order 17"))
+
+    def text(self, key: str) -> str:
+        return TEXT[self.language][key]
+
+    def _new_tab(self) -> None:
+        """A fresh browser context per person: own cookies, nothing left in flight from before."""
+        if self.context is not None:
+            self.context.close()
+        self.context = self.browser.new_context(viewport={"width": 1280, "height": 900},
+                                                locale="ru-RU" if self.language == "ru" else "en-US")
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("dialog", lambda dialog: dialog.accept())  # the confirmations of approve-on-behalf etc.
+
+    def close(self) -> None:
+        if self.context is not None:
+            self.context.close()
+
+    def login(self, login: str) -> None:
+        self._new_tab()
+        self.page.goto(f"{self.base}/login")
+        if self.language == "en":
+            self.page.click("form.language button[value=en]")
+        self.page.fill("#login", login)
+        self.page.fill("#password", "demo")
+        self.click("[data-testid=login-submit]")
+        assert self.page.url == f"{self.base}/", self.page.url
+
+    def card(self, card_id: int) -> None:
+        self.page.goto(f"{self.base}/requests/{card_id}")
+
+    def stage(self) -> str:
+        return self.page.inner_text("[data-testid=stage]").strip()
+
+    def click(self, selector: str) -> None:
+        """Click and wait for the page the click leads to."""
+        with self.page.expect_navigation():
+            self.page.click(selector)
+
+    def shoot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for width, label in ((1280, "desktop"), (375, "375px")):
+            self.page.set_viewport_size({"width": width, "height": 900})
+            self.page.reload()  # the page adapts itself on load (e.g. folded filters on a phone)
+            self.page.screenshot(path=str(ARTIFACTS / f"portal-{name}-{label}-{self.language}.png"), full_page=True)
+        self.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _file_request(portal: Portal) -> int:
+    portal.login("memployee")
+    page = portal.page
+    page.goto(f"{portal.base}/requests/new")
+    page.fill("#counterparty_inn", "7701526010")
+    page.wait_for_selector(f"text={portal.text('selected')}")
+    page.fill("#amount", "150 000")
+    page.select_option("#cost_item", "PACK")
+    page.set_input_files("#invoice", str(portal.invoice))
+    page.fill("#comment", "Коробки для новой линейки")
+    portal.click("form[data-new-request] button[type=submit]")
+    assert portal.text("filed") in page.inner_text(".flashes")
+    assert portal.stage() == portal.text("head_approval")
+    return int(re.search(r"/requests/(\d+)$", page.url).group(1))
+
+
+def _reject_with_a_reason(portal: Portal, card_id: int) -> None:
+    portal.card(card_id)
+    page = portal.page
+    page.click("[data-testid=reject]")
+    dialog = page.locator("dialog[open]")
+    dialog.locator("button[type=submit]").click()  # empty: the browser keeps the dialog open
+    assert dialog.is_visible()
+    dialog.locator("textarea[name=reason]").fill("Нет подписанного договора — приложите его")
+    with page.expect_navigation():
+        dialog.locator("button[type=submit]").click()
+    assert portal.stage() == portal.text("rejected")
+    assert "Нет подписанного договора" in page.inner_text(".banner-danger")
+
+
+def _pay(portal: Portal, card_id: int) -> None:
+    portal.login("accountant")
+    portal.click("[data-testid=my-tasks] a >> nth=0")
+    portal.page.set_input_files("[data-testid=task-file]", str(portal.order))
+    portal.click(".upload-form button[type=submit]")
+    assert "payment-order.pdf" in portal.page.inner_text(".files")
+    portal.click("[data-testid=complete]")
+    portal.login("chief")
+    portal.click("[data-testid=my-tasks] a >> nth=0")
+    portal.click("[data-testid=complete]")
+    portal.card(card_id)
+    assert portal.stage() == portal.text("paid")
+
+
+def _run_the_whole_path(portal: Portal) -> None:
+    card_id = _file_request(portal)
+
+    portal.login("mhead")
+    portal.click(f"[data-testid=my-tasks] a[href='/requests/{card_id}']")
+    portal.click("form[action$='/start'] button")
+    portal.click("[data-testid=approve]")
+    assert portal.stage() == portal.text("finance_review")
+
+    portal.login("finance")
+    _reject_with_a_reason(portal, card_id)
+
+    portal.login("memployee")
+    portal.card(card_id)
+    portal.click("[data-testid=restart]")
+    assert portal.stage() == portal.text("head_approval")
+    assert portal.text("round2").lower() in portal.page.inner_text(".timeline").lower()  # shown in capitals
+
+    portal.login("ops")
+    portal.card(card_id)
+    portal.click("[data-testid=approve]")  # "approve on behalf of Мария Маркетова", confirmed
+    assert portal.stage() == portal.text("finance_review")
+    assert portal.text("on_behalf") in portal.page.inner_text(".timeline")
+
+    portal.login("finance")
+    portal.card(card_id)
+    portal.click("[data-testid=approve]")
+    assert portal.stage() == portal.text("payment")
+
+    _pay(portal, card_id)
+
+    portal.login("memployee")
+    portal.card(card_id)
+    page = portal.page
+    assert portal.stage() == portal.text("paid")
+    assert page.inner_text("[data-testid=unread-count]").strip() != ""
+    page.goto(f"{portal.base}/inbox")
+    newest = page.inner_text("[data-testid=inbox] li >> nth=0")
+    assert f"№{card_id}" in newest or f"#{card_id}" in newest
+    assert portal.text("finished") in newest
+    portal.card(card_id)
+    portal.shoot("card")
+
+    portal.seed()
+    portal.login("ops")
+    portal.page.goto(f"{portal.base}/board")
+    portal.shoot("board")
+
+
+def _other_requests(core) -> None:
+    """A few more requests at other stages, one of them long overdue, so the board shows its parts."""
+    from sqlalchemy import select
+
+    from soglasie.models import User
+    from soglasie.services import actions
+    from soglasie.services.common import Upload
+    from tests.helpers import file_request, open_task
+
+    with core.db.read() as session:
+        users = {user.login: user.id for user in session.scalars(select(User))}
+    invoice = Upload(pdf_bytes(), "invoice.pdf")
+    early = T0 - dt.timedelta(days=10)
+    file_request(core, users, invoice, who="pemployee", amount="48200.00", now=early, counterparty_inn="7814131862",
+                 cost_item="LOGISTICS")
+    for who, amount, inn in (("memployee", "320000.00", "7728518190"), ("pemployee", "12750.50", "5024082467")):
+        card_id = file_request(core, users, invoice, who=who, amount=amount, counterparty_inn=inn, cost_item="RAW")
+        task = open_task(core, users, card_id, "head_approval")
+        actions.approve(core, users[task["assignee"]], task["id"], T0)
+    card_id = file_request(core, users, invoice, amount="9900.00", counterparty_inn="7709432317", cost_item="ADS")
+    task = open_task(core, users, card_id, "head_approval")
+    actions.reject(core, users["mhead"], task["id"], T0, "Дубликат заявки")
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_whole_payment_path_in_the_browser(browser, portal, tmp_path, language):
+    base, core = portal
+    tab = Portal(browser, base, language, tmp_path)
+    tab.seed = lambda: _other_requests(core)
+    try:
+        _run_the_whole_path(tab)
+    finally:
+        tab.close()
+    assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"

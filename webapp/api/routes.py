@@ -1,0 +1,166 @@
+"""REST API /api/v1 exactly as SPEC "Public interface": payment requests, tasks, inbox, directories."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, url_for
+
+from soglasie.errors import ValidationError, t
+from soglasie.models import Task
+from soglasie.services import actions, directory, payment_requests, queries, telegram_links
+from soglasie.services.board import board_stages
+from soglasie.services.queries import CardFilter
+from webapp.api import parsing
+from webapp.api.access import authenticate_api_call
+from webapp.runtime import actor_id, core, locale, now
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate_api_call)
+
+# POST /tasks/<id>/<action>: the path word → the service and the body field it takes.
+TASK_ACTIONS = {
+    "start": (actions.take_into_work, None),
+    "approve": (actions.approve, "comment"),
+    "reject": (actions.reject, "reason"),
+    "request-documents": (actions.request_documents, "comment"),
+}
+CARD_ACTIONS = {"restart": actions.restart, "freeze": actions.freeze, "unfreeze": actions.unfreeze}
+
+
+def _card(card_id: int, status: int = 200, **extra):
+    view = queries.get_card(core(), actor_id(), card_id, now(), kind="payment")
+    view.update(extra)
+    return jsonify(view), status
+
+
+# --- payment requests -------------------------------------------------------------------------
+
+
+@bp.post("/payment-requests")
+def create_payment_request():
+    """File a payment request (multipart with the invoice); 201 with the card."""
+    data = parsing.body()
+    created = payment_requests.create_payment_request(
+        core(), actor_id(), now(), counterparty_inn=parsing.scalar(data, "counterparty_inn"),
+        amount=parsing.scalar(data, "amount"), cost_item=parsing.scalar(data, "cost_item"),
+        invoice=parsing.upload("invoice"), deadline=parsing.scalar(data, "deadline"),
+        comment=parsing.text(data, "comment"), contract_id=parsing.scalar(data, "contract_id"))
+    response, status = _card(created.card_id, 201, warnings=[w.get(locale()) for w in created.warnings])
+    response.headers["Location"] = url_for("api.get_payment_request", card_id=created.card_id)
+    return response, status
+
+
+@bp.get("/payment-requests/<id:card_id>")
+def get_payment_request(card_id: int):
+    """One card with its tasks, timeline and attachments."""
+    return _card(card_id)
+
+
+@bp.get("/payment-requests")
+def list_payment_requests():
+    """Visible payment requests, filtered (stage, mine, search, …), sorted and paginated."""
+    stage = parsing.query_text("stage")
+    if stage and stage not in board_stages(core()):
+        raise ValidationError(t("Неизвестный этап.", "Unknown stage."), "stage")
+    spec = CardFilter(kind="payment", stage=stage, mine=parsing.flag("mine"), search=parsing.query_text("search"),
+                      department=parsing.query_text("department"),
+                      counterparty_id=parsing.integer("counterparty_id", None),
+                      cost_item=parsing.query_text("cost_item"), sort=parsing.query_text("sort") or "-created")
+    page = parsing.integer("page", 1)
+    per_page = parsing.integer("per_page", 50, high=queries.MAX_PER_PAGE)
+    return jsonify(queries.list_cards(core(), actor_id(), spec, page, per_page))
+
+
+@bp.post("/payment-requests/<id:card_id>/<any(restart, freeze, unfreeze):action>")
+def card_action(card_id: int, action: str):
+    """Restart a rejected request, freeze or unfreeze one; 200 with the card."""
+    data = parsing.body()
+    if action == "restart":
+        actions.restart(core(), actor_id(), card_id, now())
+    else:
+        CARD_ACTIONS[action](core(), actor_id(), card_id, now(), parsing.text(data, "comment"))
+    return _card(card_id)
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+@bp.get("/tasks")
+def list_tasks():
+    """My open tasks, soonest deadline first (`mine=1`, the default, is the only scope)."""
+    if not parsing.flag("mine", default=True):
+        raise parsing.BadBody(t("Доступен только список своих задач (mine=1).",
+                                "Only your own tasks can be listed (mine=1)."), "mine")
+    items = queries.my_tasks(core(), actor_id(), now())
+    return jsonify({"items": items, "total": len(items)})
+
+
+@bp.post("/tasks/<id:task_id>/<any(start, approve, reject, \"request-documents\"):action>")
+def task_action(task_id: int, action: str):
+    """Take into work, approve, reject (`reason`), request documents (`comment`); 200 with the card."""
+    service, field = TASK_ACTIONS[action]
+    data = parsing.body()
+    if field is None:
+        outcome = service(core(), actor_id(), task_id, now())
+    else:
+        outcome = service(core(), actor_id(), task_id, now(), parsing.text(data, field))
+    return _card(outcome.card_id)
+
+
+@bp.post("/tasks/<id:task_id>/complete")
+def complete_task(task_id: int):
+    """Complete a task (`comment`; files under `file` are attached first, e.g. documents asked for)."""
+    data = parsing.body()
+    files = parsing.uploads("file")
+    if files:
+        outcome = actions.answer_documents(core(), actor_id(), task_id, now(), parsing.text(data, "comment"), files)
+    else:
+        outcome = actions.complete(core(), actor_id(), task_id, now(), parsing.text(data, "comment"))
+    return _card(outcome.card_id)
+
+
+@bp.post("/tasks/<id:task_id>/attachments")
+def add_task_attachment(task_id: int):
+    """Attach a file (multipart `file`) to one's open task; 201 with the attachment."""
+    upload = parsing.upload("file")
+    if upload is None:
+        raise ValidationError(t("Приложите файл.", "Attach a file."), "file")
+    attachment_id = actions.attach_file(core(), actor_id(), task_id, upload, now())
+    card = _task_card(task_id)
+    attachment = next(item for item in card["attachments"] if item["id"] == attachment_id)
+    return jsonify(attachment), 201
+
+
+def _task_card(task_id: int) -> dict:
+    """The card the task belongs to, as the actor sees it."""
+    with core().db.read() as session:
+        card_id = session.get(Task, task_id).card_id
+    return queries.get_card(core(), actor_id(), card_id, now())
+
+
+# --- inbox, profile, directories ----------------------------------------------------------------
+
+
+@bp.get("/notifications")
+def notifications():
+    """My notifications, newest first, with the unread count (`unread=1`, `limit`)."""
+    return jsonify(queries.my_notifications(core(), actor_id(), parsing.integer("limit", 50, high=200),
+                                            parsing.flag("unread")))
+
+
+@bp.post("/me/telegram-link")
+def telegram_link():
+    """A one-time `https://t.me/<bot>?start=<token>` link (409 with a message when Telegram is off)."""
+    return jsonify({"url": telegram_links.create_link(core(), actor_id(), now())})
+
+
+@bp.get("/counterparties")
+def counterparties():
+    """Active counterparties, optionally matching `search` (name or INN prefix)."""
+    return jsonify({"items": directory.list_counterparties(core(), parsing.query_text("search"),
+                                                           parsing.integer("limit", 200, high=500))})
+
+
+@bp.get("/cost-items")
+def cost_items():
+    """Active cost items."""
+    return jsonify({"items": directory.list_cost_items(core())})

@@ -1,0 +1,73 @@
+"""Login, logout and the language switch for visitors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from soglasie.services import profile
+from webapp.auth.forms import LoginForm
+from webapp.auth.identity import reload_user
+from webapp.auth.throttle import LoginRefused, authenticate
+from webapp.i18n import LOCALES
+from webapp.runtime import core, now
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target:
+        return None
+    return target.rstrip("?") or None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login page; success goes to `next` or My work."""
+    if current_user.is_authenticated:
+        return redirect(url_for("tasks.my_work"))
+    form = LoginForm(next=request.args.get("next"))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.login.data, form.password.data, request.remote_addr or "-", now())
+        except LoginRefused as refused:
+            status = 429 if refused.retry_minutes else 401
+            form.password.errors.append(
+                _("Too many failed attempts. Try again in %(minutes)d min.", minutes=refused.retry_minutes)
+                if refused.retry_minutes else _("Wrong login or password."))
+        else:
+            chosen = session.get("locale")
+            session.clear()  # a fresh session on login: no fixation
+            if chosen in LOCALES and chosen != user.locale:  # picked on the login page: keep it
+                profile.set_locale(core(), user.id, chosen)
+                user = reload_user(user.id)
+            login_user(user)
+            session.permanent = True
+            return redirect(safe_next(form.next.data) or url_for("tasks.my_work"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """End the session (a POST with the CSRF token: a link cannot log anyone out)."""
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language():
+    """Switch the language: saved in the profile when logged in, in the session otherwise."""
+    code = request.form.get("locale", "")
+    if code in LOCALES:
+        if current_user.is_authenticated:
+            profile.set_locale(core(), current_user.id, code)
+        else:
+            session["locale"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("tasks.my_work"))

@@ -1,0 +1,45 @@
+"""The board's and the list's filters, read from the query string into the core's CardFilter."""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+
+from soglasie.services import directory
+from soglasie.services.board import board_stages
+from soglasie.services.queries import SORTS, CardFilter
+from webapp.runtime import core
+
+ARGS = ("search", "stage", "department", "counterparty", "cost_item", "mine", "sort")
+
+
+def _arg(name: str, limit: int = 100) -> str:
+    return (request.args.get(name) or "").strip()[:limit]
+
+
+def _counterparty_id(value: str) -> int | None:
+    """The picker sends an INN (or a name); anything that matches no counterparty matches no card."""
+    if not value:
+        return None
+    matches = directory.list_counterparties(core(), value, limit=2)
+    exact = [item for item in matches if item["inn"] == value or item["name"] == value]
+    chosen = exact or (matches if len(matches) == 1 else [])
+    return chosen[0]["id"] if chosen else -1
+
+
+def current_filter(with_stage: bool = True) -> tuple[CardFilter, dict]:
+    """The CardFilter the query string asks for, and the cleaned arguments to rebuild links."""
+    args = {name: _arg(name) for name in ARGS}
+    if args["stage"] not in board_stages(core()) or not with_stage:
+        args["stage"] = ""
+    if args["sort"] not in SORTS:
+        args["sort"] = ""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]*", args["department"] + args["cost_item"]):
+        args["department"] = args["cost_item"] = ""
+    args["mine"] = "1" if args["mine"] in ("1", "on", "true") else ""
+    spec = CardFilter(kind="payment", stage=args["stage"] or None, mine=bool(args["mine"]),
+                      search=args["search"] or None, department=args["department"] or None,
+                      counterparty_id=_counterparty_id(args["counterparty"]),
+                      cost_item=args["cost_item"] or None, sort=args["sort"] or "-created")
+    return spec, {key: value for key, value in args.items() if value}

@@ -1,0 +1,101 @@
+"""The one place errors become answers: JSON `{"error", "field"}` for the API, a page for people."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from soglasie.attachments import human_size
+from soglasie.errors import DomainError
+from webapp.runtime import core, locale
+
+log = logging.getLogger(__name__)
+# The upload field of each endpoint that takes one, to name it when the body is too large.
+UPLOAD_FIELDS = {"api.create_payment_request": "invoice", "api.add_task_attachment": "file",
+                 "requests.new": "invoice", "tasks.upload": "file", "tasks.answer": "files"}
+
+
+def is_api_request() -> bool:
+    """True for /api/ paths: they answer JSON, whatever went wrong."""
+    return request.path.startswith("/api/")
+
+
+def error_json(message: str, field: str | None, status: int):
+    """The API's error body with its status."""
+    response = jsonify({"error": message, "field": field})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="soglasie"'
+    return response
+
+
+def http_message(status: int) -> str:
+    """What a person should read for an HTTP error status."""
+    messages = {
+        400: _("The request is malformed."),
+        401: _("Please log in."),
+        403: _("You do not have access to this."),
+        404: _("Not found: the page or request does not exist, or you cannot see it."),
+        405: _("This action is not allowed here."),
+        409: _("Someone else has just changed this. Reload the page."),
+        413: _("The file is too large (at most %(limit)s).", limit=human_size(core().settings.max_upload_bytes)),
+        415: _("Unsupported content type."),
+        429: _("Too many requests. Try again later."),
+    }
+    return messages.get(status, _("Something went wrong on our side. Please try again."))
+
+
+def _page(message: str, status: int):
+    return render_template("errors/error.html", message=message, status=status), status
+
+
+def handle_domain_error(error: DomainError):
+    """A DomainError's status and bilingual message, as JSON or as a page."""
+    if is_api_request():
+        return error_json(error.message(locale()), error.field, error.http_status)
+    return _page(error.message(locale()), error.http_status)
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or stale CSRF token (a form opened too long ago, or a forged request)."""
+    message = _("The form has expired or was not sent from this site. Reload the page and try again.")
+    if is_api_request():
+        return error_json(message, "csrf_token", 400)
+    return _page(message, 400)
+
+
+def handle_too_large(error: RequestEntityTooLarge):
+    """A body above MAX_CONTENT_LENGTH: name the upload field of the endpoint."""
+    if is_api_request():
+        return error_json(http_message(413), UPLOAD_FIELDS.get(request.endpoint, "file"), 413)
+    return _page(http_message(413), 413)
+
+
+def handle_http_error(error: HTTPException):
+    """404, 405 and friends: localized text, JSON under /api/."""
+    status = error.code or 500
+    if is_api_request():
+        return error_json(http_message(status), None, status)
+    return _page(http_message(status), status)
+
+
+def handle_unexpected(error: Exception):
+    """A bug: log it with the traceback, answer 500 without details."""
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if is_api_request():
+        return error_json(http_message(500), None, 500)
+    return _page(http_message(500), 500)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers (more specific classes first is Flask's own rule)."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.testing:  # tests want the traceback, not a polite page
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,98 @@
+"""Names of the core's ids (events, statuses, roles, side stages) in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
+EVENTS = {
+    "created": _l("filed the request"),
+    "restarted": _l("restarted the request after rejection"),
+    "stage_entered": _l("stage started"),
+    "taken_into_work": _l("took the task into work"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "completed": _l("completed the task"),
+    "documents_requested": _l("requested documents"),
+    "documents_provided": _l("provided documents"),
+    "frozen": _l("froze the request"),
+    "unfrozen": _l("unfroze the request"),
+    "attachment_added": _l("attached a file"),
+    "finished": _l("process finished"),
+    "no_assignee": _l("nobody can take the task"),
+    "reminder_sent": _l("reminder sent"),
+    "escalated": _l("escalated to the operations manager"),
+}
+
+TASK_STATUSES = {
+    "open": _l("waiting"),
+    "started": _l("in work"),
+    "done": _l("done"),
+    "cancelled": _l("cancelled"),
+}
+
+# A task's result ("approved" the event reads differently in Russian: согласовал(а) / согласовано).
+OUTCOMES = {
+    "approved": lazy_pgettext("task outcome", "approved"),
+    "rejected": lazy_pgettext("task outcome", "rejected"),
+    "completed": lazy_pgettext("task outcome", "completed"),
+    "cancelled": lazy_pgettext("task outcome", "cancelled"),
+}
+
+ROLES = {
+    "employee": _l("Employee"),
+    "finance_manager": _l("Finance manager"),
+    "ops_manager": _l("Operations manager"),
+    "chief_accountant": _l("Chief accountant"),
+    "junior_accountant": _l("Junior accountant"),
+    "signer": _l("Signer"),
+    "admin": _l("Administrator"),
+}
+
+SIDE_STAGES = {
+    "rejected": _l("Rejected"),
+    "frozen": _l("Frozen"),
+    "documents_requested": _l("Documents requested"),
+    "draft": _l("Draft"),
+}
+
+ATTACHMENT_PURPOSES = {
+    "invoice": _l("Invoice"),
+    "payment_order": _l("Payment order"),
+    "make_payment": _l("Payment document"),
+    "provide_documents": _l("Documents"),
+    "approval": _l("Approver's file"),
+}
+
+NOTIFICATION_KINDS = {
+    "task_assigned": _l("New task"),
+    "rejected": _l("Rejected"),
+    "documents_requested": _l("Documents requested"),
+    "documents_provided": _l("Documents provided"),
+    "frozen": _l("Frozen"),
+    "unfrozen": _l("Unfrozen"),
+    "approved_on_behalf": _l("Approved on your behalf"),
+    "finished": _l("Finished"),
+    "no_assignee": _l("No assignee"),
+    "reminder": _l("Reminder"),
+    "escalation": _l("Escalation"),
+}
+
+SORTS = {
+    "-created": _l("Newest first"),
+    "created": _l("Oldest first"),
+    "-amount": _l("Largest amount"),
+    "amount": _l("Smallest amount"),
+    "-updated": _l("Recently changed"),
+    "updated": _l("Longest without change"),
+}
+
+LANGUAGES = {"ru": "Русский", "en": "English"}
+
+
+def label(table: dict, key: str | None) -> str:
+    """The translated name of `key`, or the key itself when the table does not know it."""
+    if key is None:
+        return ""
+    value = table.get(key)
+    return str(value) if value is not None else key

@@ -1,0 +1,86 @@
+"""Transport-level safety: cookie flags, security headers, strict id converters, proxies."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter, ValidationError
+
+from soglasie.errors import DomainError, t
+
+# No inline scripts or styles anywhere: every asset is a file under /static.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+MAX_ID = 2**31 - 1  # the widest id column (PostgreSQL integer)
+csrf = CSRFProtect()
+
+
+class NulCharacter(DomainError):
+    """A NUL character in a text parameter."""
+
+    http_status = 400
+
+
+class IdConverter(BaseConverter):
+    """`<id:card_id>`: a positive id that fits the database, else the route does not match (404)."""
+
+    regex = r"[1-9][0-9]{0,9}"
+
+    def to_python(self, value: str) -> int:
+        """The id, or no match (404) when it is too big for the database."""
+        number = int(value)
+        if number > MAX_ID:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value) -> str:
+        """The id as a path segment."""
+        return str(int(value))
+
+
+def configure(app: Flask) -> None:
+    """Cookie flags and the id converter; call before registering blueprints."""
+    secure = app.config["SOGLASIE_SECURE_COOKIES"]
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_NAME="soglasie_session",
+        REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=secure,
+    )
+    app.url_map.converters["id"] = IdConverter
+    csrf.init_app(app)
+    proxies = app.config["SOGLASIE_TRUSTED_PROXIES"]
+    if proxies:
+        # Behind N reverse proxies: trust their X-Forwarded-* (client address for throttling, https).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(refuse_nul_characters)
+    app.after_request(add_security_headers)
+
+
+def refuse_nul_characters() -> None:
+    """400 naming the field for a NUL in any text parameter: never typed, and PostgreSQL rejects it."""
+    items = list(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "multipart/form-data", "application/x-www-form-urlencoded"):
+        items += list(request.form.items(multi=True))
+    for name, value in items:
+        if "\x00" in value:
+            raise NulCharacter(t("Недопустимый символ в поле.", "Invalid character in the field."), name[:64])
+
+
+def add_security_headers(response):
+    """CSP, framing and sniffing protection on every answer; no caching of pages with data."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.path.startswith("/static/"):
+        headers.setdefault("Cache-Control", "public, max-age=3600")
+    else:
+        headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
