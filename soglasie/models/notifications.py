@@ -26,6 +26,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "channel", "status", "next_attempt_at"),
         Index("ix_outbox_recipient", "recipient_id", "channel", "created_at"),
+        Index("ix_outbox_unread", "recipient_id", "channel", "read_at"),  # the inbox's unread count
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
