@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
@@ -39,9 +40,28 @@ class IdConverter(BaseConverter):
         return str(int(value))
 
 
+class NavigationRefreshedSession(SecureCookieSessionInterface):
+    """Sliding session expiry, refreshed by page loads only.
+
+    A cookie session re-sent by every response races with itself: a background request of the
+    page (a search as you type) that started before a form's redirect answers with the cookie
+    as it was, wiping the flash message the redirect had just stored. Background and static
+    requests therefore send the cookie only when they changed the session.
+    """
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        """Changed sessions always; unchanged permanent ones on page navigations only."""
+        if session.modified:
+            return True
+        background = request.path.startswith(("/api/", "/static/")) or request.accept_mimetypes.best == \
+            "application/json"
+        return bool(session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"] and not background)
+
+
 def configure(app: Flask) -> None:
     """Cookie flags and the id converter; call before registering blueprints."""
     secure = app.config["SOGLASIE_SECURE_COOKIES"]
+    app.session_interface = NavigationRefreshedSession()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_NAME="soglasie_session",
