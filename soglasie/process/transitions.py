@@ -116,8 +116,9 @@ def _complete(step: Step) -> None:
     if step.task.kind == PROVIDE_DOCUMENTS.kind:
         return _provide_documents(step)
     if step.definition.requires_attachment and not _has_attachment(step):
-        raise ValidationError(t("Сначала приложите файл (платёжное поручение с отметкой банка).",
-                                "Attach the file first (the payment order with the bank's stamp)."), "file")
+        title = step.definition.title  # e.g. "Attach the payment order…", "Sign … and attach the scan"
+        raise ValidationError(t(f"Сначала приложите файл — задача «{title.ru}» без него не завершается.",
+                                f"Attach the file first: \"{title.en}\" cannot be completed without it."), "file")
     _decide_task(step, "completed", step.command.comment)
     step.notices.timeline(step.run, step.actor, "completed", task=step.task, comment=step.command.comment,
                           on_behalf_of_id=step.on_behalf_of_id, data=_document_version(step))
