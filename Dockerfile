@@ -20,12 +20,15 @@ COPY --chown=airflow:root soglasie /tmp/soglasie/soglasie
 COPY --chown=airflow:root webapp /tmp/soglasie/webapp
 # Packages the image lacks are pinned to requirements.txt (the versions the tests ran with); what
 # the image already has keeps the image's versions, which match its bundled providers.
+# The portal's Russian catalogue is compiled (.po → .mo) in the installed package, so that a
+# read-only container never compiles it at start (.mo files are not in git nor in the context).
 RUN pip freeze | sed -E 's/[=@ ].*//' | tr 'A-Z_.' 'a-z--' | sort -u > /tmp/image-packages.txt \
  && grep -vE '^\s*(#|$)' /tmp/soglasie/requirements.txt \
     | awk -F'==' 'NR==FNR {have[$1]; next} {n=tolower($1); gsub(/[_.]/, "-", n); if (!(n in have)) print}' \
         /tmp/image-packages.txt - > /tmp/constraints.txt \
  && pip install --no-cache-dir --constraint /tmp/constraints.txt \
         "apache-airflow==${AIRFLOW_VERSION}" /tmp/wheels/durable_rules-*.whl /tmp/soglasie \
+ && pybabel compile -d "$(python -c 'import importlib.util as u; print(u.find_spec("webapp").submodule_search_locations[0])')/translations" \
  && rm -rf /tmp/wheels /tmp/soglasie /tmp/image-packages.txt /tmp/constraints.txt
 
 # Not code: the rule files (a deployment may mount its own over them), the DAGs and the plugin.

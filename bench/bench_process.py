@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
-    print(f"| backend | transition | n | median ms | p95 ms |\n|---|---|---|---|---|")
+    print("| backend | transition | n | median ms | p95 ms |\n|---|---|---|---|---|")
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             cluster = None

@@ -38,3 +38,29 @@ def approve_stage(core, users, card_id: int, stage: str, now=T0) -> None:
 def inbox(core, users, login: str) -> list[dict]:
     """`login`'s portal notifications, newest first."""
     return queries.my_notifications(core, users[login])["items"]
+
+
+CONTRACT = {"counterparty_inn": "7701526010", "subject": "Поставка банок, 2027", "amount": "500000.00",
+            "valid_from": "2026-11-01", "valid_to": "2027-12-31"}
+
+
+def file_contract(core, users, who: str = "memployee", now=T0, text: str = "contract v1", **changes) -> int:
+    """File a contract as `who` (version 1 a small PDF) and return its card id."""
+    from soglasie.services import contracts
+    from soglasie.services.common import Upload
+    from tests.support.files import pdf_bytes
+
+    fields = {**CONTRACT, "document": Upload(pdf_bytes(text), f"{text}.pdf"), **changes}
+    return contracts.create_contract(core, users[who], now, **fields).card_id
+
+
+def sign_contract(core, users, card_id: int, now=T0) -> None:
+    """Head and finance approve, the signer attaches the scan and completes: the contract is signed."""
+    from soglasie.services.common import Upload
+    from tests.support.files import pdf_bytes
+
+    for stage in ("head_approval", "finance_review"):
+        approve_stage(core, users, card_id, stage, now=now)
+    signing = open_task(core, users, card_id, "signing", now=now)
+    actions.attach_file(core, users["signer"], signing["id"], Upload(pdf_bytes("signed scan"), "scan.pdf"), now)
+    actions.complete(core, users["signer"], signing["id"], now)

@@ -68,12 +68,12 @@ def test_a_contract_goes_from_filing_to_signed(core, users):
 
 def test_every_version_is_kept_and_a_new_one_after_an_approval_restarts_the_approvals(core, users):
     card_id = _file_contract(core, users)
-    contracts.add_version(core, users["memployee"], card_id, _doc("contract v2"), T0, "typo fixed")
-    assert _contract(core, users, card_id)["run"]["number"] == 1  # nobody had approved v1 yet
+    first = contracts.add_version(core, users["memployee"], card_id, _doc("contract v2"), T0, "typo fixed")
+    assert first["restarted"] is False and _contract(core, users, card_id)["run"]["number"] == 1  # nobody approved v1
     head = open_task(core, users, card_id, "head_approval")
     actions.approve(core, users["mhead"], head["id"], T0)
     result = contracts.add_version(core, users["finance"], card_id, _doc("contract v3"), LATER, "legal edits")
-    assert result == {"version": 3, "stage": "head_approval"}
+    assert result == {"version": 3, "stage": "head_approval", "restarted": True}
     view = _contract(core, users, card_id)
     assert view["run"]["number"] == 2
     assert [(v["number"], v["uploaded_by"], v["comment"]) for v in view["versions"]] == [

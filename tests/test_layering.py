@@ -50,5 +50,6 @@ def test_only_the_rules_engine_imports_durable_rules():
 @pytest.mark.parametrize("package", ["dags", "plugins"])
 def test_dags_and_plugins_use_absolute_imports(package):
     relative = [str(path) for path in _files(package)
-                if any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(ast.parse(path.read_text())))]
+                if any(isinstance(node, ast.ImportFrom) and node.level
+                       for node in ast.walk(ast.parse(path.read_text())))]
     assert relative == []

@@ -24,8 +24,9 @@ ESCALATION_AT = dt.datetime(2026, 12, 3, 11, 0, tzinfo=MSK)
 
 def _kinds(core, card_id):
     with core.db.read() as session:
-        return [(row.kind, row.due_at.astimezone(MSK)) for row in
-                session.scalars(select(SlaEvent).where(SlaEvent.card_id == card_id).order_by(SlaEvent.due_at, SlaEvent.id))]
+        rows = session.scalars(select(SlaEvent).where(SlaEvent.card_id == card_id)
+                               .order_by(SlaEvent.due_at, SlaEvent.id))
+        return [(row.kind, row.due_at.astimezone(MSK)) for row in rows]
 
 
 def test_reminder_after_two_working_days_then_escalation_an_hour_later(core, users, invoice):
@@ -137,7 +138,8 @@ def test_dispatch_retries_with_backoff_and_marks_permanent_failures(core, users,
 
     _link_telegram(core, users, "finance", 42)
     approve_stage(core, users, file_request(core, users, invoice, who="mhead"), "head_approval")
-    blocked = RecordingChannel([DeliveryResult.sent("2"), DeliveryResult.failed("Forbidden: bot was blocked by the user")])
+    blocked = RecordingChannel([DeliveryResult.sent("2"),
+                                DeliveryResult.failed("Forbidden: bot was blocked by the user")])
     counts = dispatch(core, T0 + dt.timedelta(minutes=2), {"telegram": blocked})
     assert counts["sent"] == 1 and counts["failed"] == 1
     with core.db.read() as session:

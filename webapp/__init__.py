@@ -10,7 +10,8 @@ from flask import Flask
 
 from soglasie.core import Core
 from soglasie.settings import Settings
-from webapp import admin, api, auth, board, errors, i18n, notifications, profile, requests, security, tasks
+from webapp import (admin, api, auth, board, contracts, errors, i18n, notifications, profile, requests, security, tasks,
+                    ui)
 
 
 def _utc_now() -> dt.datetime:
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_login(app)
     errors.init_app(app)
     _register_blueprints(app)
+    app.jinja_env.globals.update(card_url=ui.card_url, file_url=ui.file_url)
 
     @app.get("/healthz")
     def healthz():
@@ -61,5 +63,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for package in (auth, tasks, requests, board, notifications, profile, admin, api):
+    for package in (auth, tasks, requests, contracts, board, notifications, profile, admin, api):
         app.register_blueprint(package.bp)

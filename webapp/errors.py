@@ -16,7 +16,9 @@ from webapp.runtime import core, locale
 log = logging.getLogger(__name__)
 # The upload field of each endpoint that takes one, to name it when the body is too large.
 UPLOAD_FIELDS = {"api.create_payment_request": "invoice", "api.add_task_attachment": "file",
-                 "requests.new": "invoice", "tasks.upload": "file", "tasks.answer": "files"}
+                 "api.create_contract": "document", "api.add_contract_version": "document",
+                 "requests.new": "invoice", "contracts.new": "document", "contracts.upload_version": "document",
+                 "tasks.upload": "file", "tasks.answer": "files"}
 
 
 def is_api_request() -> bool:

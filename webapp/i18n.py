@@ -62,7 +62,11 @@ def when(value, with_time: bool = True) -> str:
 
 
 def day(value) -> str:
-    """The date part of an instant, per locale."""
+    """The date part of an instant, per locale; a calendar date ("2027-12-31") as it is, in no time zone."""
+    if isinstance(value, str) and len(value) == 10:
+        value = dt.date.fromisoformat(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return f"{value.day} {_month_names(locale())[value.month]} {value.year}"
     return when(value, with_time=False)
 
 

@@ -31,4 +31,8 @@ def js_messages() -> dict[str, str]:
         "valid": _("Looks right."),
         "choose_file": _("Choose a file or drop it here"),
         "choose_files": _("Choose files or drop them here"),
+        "contract_left": _("Left on this contract: {remaining}."),
+        "contract_over": _("The amount exceeds what is left of the contract ({remaining}): the rules decide whether "
+                           "the request is accepted, and finance will see it."),
+        "no_contracts": _("No signed contracts with this counterparty: the request goes without one."),
     }

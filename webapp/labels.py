@@ -22,6 +22,16 @@ EVENTS = {
     "no_assignee": _l("nobody can take the task"),
     "reminder_sent": _l("reminder sent"),
     "escalated": _l("escalated to the operations manager"),
+    "version_added": _l("uploaded a new version of the document"),
+    "revised": _l("approvals start over"),
+}
+
+# The same events told about a contract where the wording differs.
+CONTRACT_EVENTS = {
+    "created": _l("filed the contract"),
+    "restarted": _l("restarted the contract after rejection"),
+    "frozen": _l("froze the contract"),
+    "unfrozen": _l("unfroze the contract"),
 }
 
 TASK_STATUSES = {
@@ -62,6 +72,8 @@ ATTACHMENT_PURPOSES = {
     "make_payment": _l("Payment document"),
     "provide_documents": _l("Documents"),
     "approval": _l("Approver's file"),
+    "contract_version": _l("Contract version"),
+    "signing": _l("Signed scan"),
 }
 
 NOTIFICATION_KINDS = {
@@ -96,3 +108,10 @@ def label(table: dict, key: str | None) -> str:
         return ""
     value = table.get(key)
     return str(value) if value is not None else key
+
+
+def event_label(event: str, kind: str = "payment") -> str:
+    """What a timeline event says, worded for the card's kind."""
+    if kind == "contract" and event in CONTRACT_EVENTS:
+        return str(CONTRACT_EVENTS[event])
+    return label(EVENTS, event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -55,3 +55,14 @@ def require(condition: bool) -> None:
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(str(value), label) for value, label in pairs]  # labels may be lazy texts
+
+
+def card_url(card_id: int, kind: str | None = "payment", **values) -> str:
+    """A card's page: /contracts/<id> for a contract, /requests/<id> for a payment request."""
+    return url_for("contracts.card" if kind == "contract" else "requests.card", card_id=card_id, **values)
+
+
+def file_url(card_id: int, kind: str | None, attachment_id: int) -> str:
+    """The download of one of a card's files, under the card's own path."""
+    endpoint = "contracts.download" if kind == "contract" else "requests.download"
+    return url_for(endpoint, card_id=card_id, attachment_id=attachment_id)

@@ -111,7 +111,8 @@ class NoticeWriter:
         recipient = self.session.get(User, user_id)
         if recipient is None or not recipient.active:
             return
-        texts = {locale: messages.render(kind, locale, **self._fields(locale, task, title, stage_title, extra))
+        texts = {locale: messages.render(kind, locale, self.card.kind,
+                                         **self._fields(locale, task, title, stage_title, extra))
                  for locale in LOCALES}
         notice = Notice(recipient, kind, key, texts, card_id=self.card.id, task_id=task.id if task else None)
         enqueue(self.session, notice, self.context.channels, self.now)
@@ -121,6 +122,7 @@ class NoticeWriter:
         card = self.card
         fields = {
             "card": card.id,
+            "subject": card.subject or "",
             "counterparty": card.counterparty.name,
             "amount": messages.format_amount(card.amount, locale),
             "stage": stage_title.get(locale) if stage_title else "",

@@ -25,8 +25,8 @@ from soglasie.services.views import iso
 
 FINISHED_DAYS = 14  # a Kanban "done" column: the last two weeks
 # Plain rows rather than ORM objects: a board page shows about a hundred tiles.
-TILE_COLUMNS = (Card.id, Card.stage, Card.amount, Card.currency, Card.counterparty_id, Card.initiator_id,
-                Card.current_run_id, Card.created_at, Card.updated_at)
+TILE_COLUMNS = (Card.id, Card.kind, Card.subject, Card.stage, Card.amount, Card.currency, Card.counterparty_id,
+                Card.initiator_id, Card.current_run_id, Card.created_at, Card.updated_at)
 
 
 def board_stages(core: Core, kind: str = "payment") -> list[str]:
@@ -97,7 +97,8 @@ def card_details(session, cards, now: dt.datetime, tz) -> dict[int, dict]:
 def _tile(card, tasks, counterparties, names, escalated, now, tz) -> dict:
     deadlines = [task.deadline for task in tasks if task.deadline]
     return {
-        "id": card.id, "stage": card.stage, "amount": f"{card.amount:.2f}", "currency": card.currency,
+        "id": card.id, "kind": card.kind, "subject": card.subject, "stage": card.stage,
+        "amount": f"{card.amount:.2f}", "currency": card.currency,
         "counterparty": counterparties.get(card.counterparty_id, ""),
         "initiator_name": names.get(card.initiator_id, ""),
         "created_at": iso(card.created_at, tz), "updated_at": iso(card.updated_at, tz),

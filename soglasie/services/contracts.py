@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from soglasie.attachments import StoredFile
 from soglasie.core import Core
 from soglasie.errors import NotFound, ValidationError, t
-from soglasie.models import Attachment, Card, ContractVersion, User
+from soglasie.models import Attachment, Card, ContractVersion, Counterparty, User
 from soglasie.process import permissions
+from soglasie.process.facts import NOT_COUNTED_STAGES
 from soglasie.process.engine import Command, execute, start_run
 from soglasie.process.notices import NoticeWriter
 from soglasie.services.common import Created, Upload, load_actor, process_context
@@ -78,7 +79,10 @@ def create_contract(core: Core, actor_id: int, now: dt.datetime, *, counterparty
 
 def add_version(core: Core, actor_id: int, card_id: int, document: Upload | None, now: dt.datetime,
                 comment: str | None = None) -> dict:
-    """Upload a new version; after an approval it sends the contract back to head approval."""
+    """Upload a new version; after an approval it sends the contract back to head approval.
+
+    Returns {"version": N, "stage": S, "restarted": whether the approvals started over}.
+    """
     comment_text = clean_text(comment, "comment")
     if document is None:
         raise ValidationError(t("Приложите новую версию договора.", "Attach the new version of the contract."),
@@ -90,6 +94,7 @@ def add_version(core: Core, actor_id: int, card_id: int, document: Upload | None
         if card is None or card.kind != "contract":
             raise NotFound(t("Договор не найден.", "Contract not found."))
         permissions.require_view(session, actor, card)
+        run_before = card.current_run_id
         version = _add_version(session, card, actor, stored, comment_text, now)
         NoticeWriter(session, process_context(core), card, now).timeline(
             None, actor, "version_added", comment=comment_text or None,
@@ -97,7 +102,7 @@ def add_version(core: Core, actor_id: int, card_id: int, document: Upload | None
         outcome = execute(session, process_context(core), Command("new_version", actor.id, now, card_id=card.id,
                                                                   comment=f"v{version.number}"))
         core.store.save(document.data, document.filename, "document")
-        return {"version": version.number, "stage": outcome.stage}
+        return {"version": version.number, "stage": outcome.stage, "restarted": card.current_run_id != run_before}
 
 
 def check_payable_contract(session: Session, contract_id, counterparty_id: int, actor: User, now: dt.datetime,
@@ -118,3 +123,32 @@ def check_payable_contract(session: Session, contract_id, counterparty_id: int, 
     if not (card.valid_from <= today <= card.valid_to):
         raise ValidationError(t("Договор сегодня не действует.", "The contract is not valid today."), "contract_id")
     return card
+
+
+def payable_contracts(core: Core, actor_id: int, now: dt.datetime, limit: int = 200) -> list[dict]:
+    """The contracts the actor may pay against today (signed, valid, visible), with what is left of each.
+
+    For the payment form's picker; `check_payable_contract` stays the rule when the request is filed.
+    """
+    today = now.astimezone(core.rulebook.calendar.tz).date()
+    with core.db.read() as session:
+        actor = load_actor(session, actor_id)
+        rows = session.execute(
+            select(Card.id, Card.subject, Card.amount, Card.valid_to, Counterparty.id, Counterparty.inn,
+                   Counterparty.name)
+            .join(Counterparty, Counterparty.id == Card.counterparty_id)
+            .where(Card.kind == "contract", Card.stage == "signed", Card.valid_from <= today, Card.valid_to >= today,
+                   permissions.visible_cards_clause(session, actor))
+            .order_by(Counterparty.name, Card.valid_to, Card.id).limit(limit)).all()
+        committed = dict(session.execute(
+            select(Card.contract_id, func.sum(Card.amount))
+            .where(Card.kind == "payment", Card.contract_id.in_([row[0] for row in rows]),
+                   Card.stage.not_in(NOT_COUNTED_STAGES))
+            .group_by(Card.contract_id)).all()) if rows else {}
+    result = []
+    for card_id, subject, amount, valid_to, counterparty_id, inn, name in rows:
+        spent = committed.get(card_id) or 0
+        result.append({"id": card_id, "subject": subject, "amount": f"{amount:.2f}", "committed": f"{spent:.2f}",
+                       "remaining": f"{amount - spent:.2f}", "valid_to": valid_to.isoformat(),
+                       "counterparty": {"id": counterparty_id, "inn": inn, "name": name}})
+    return result

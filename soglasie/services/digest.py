@@ -16,6 +16,10 @@ from soglasie.process.definitions import task_definition
 HEADER = {"ru": "Доброе утро! Ждут вашего решения: {count}.", "en": "Good morning! Waiting for you: {count}."}
 LINE = {"ru": "• №{card} {counterparty}, {amount} — «{task}», ждёт {age} раб. ч{overdue}",
         "en": "• #{card} {counterparty}, {amount} — \"{task}\", waiting {age} working h{overdue}"}
+# A contract is named as one, with its subject (the amount is its limit).
+CONTRACT_LINE = {"ru": "• Договор №{card} «{subject}», {counterparty}, {amount} — «{task}», ждёт {age} раб. ч{overdue}",
+                 "en": "• Contract #{card} \"{subject}\", {counterparty}, {amount} — \"{task}\", "
+                       "waiting {age} working h{overdue}"}
 OVERDUE = {"ru": ", просрочено", "en": ", overdue"}
 
 
@@ -52,8 +56,10 @@ def _text(session, rulebook, tasks: list[Task], locale: str, now: dt.datetime) -
         card = session.get(Card, task.card_id)
         definition = task_definition(rulebook.process(card.kind), task)
         hours = rulebook.calendar.working_minutes_between(task.created_at, now) // 60
-        lines.append(LINE[locale].format(
-            card=card.id, counterparty=card.counterparty.name, amount=messages.format_amount(card.amount, locale),
+        line = CONTRACT_LINE if card.kind == "contract" else LINE
+        lines.append(line[locale].format(
+            card=card.id, subject=card.subject or "", counterparty=card.counterparty.name,
+            amount=messages.format_amount(card.amount, locale),
             task=definition.title.get(locale), age=hours,
             overdue=OVERDUE[locale] if task.deadline and task.deadline < now else ""))
     return "\n".join(lines)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from soglasie.core import Core
 from soglasie.errors import Conflict, PermissionDenied, ValidationError, t
-from soglasie.models import CostItem, Counterparty
+from soglasie.models import CostItem, Counterparty, User
 from soglasie.services.common import load_actor
 from soglasie.validation import clean_bank_details, clean_inn, clean_kpp, clean_text
 
@@ -53,22 +54,44 @@ def list_counterparties(core: Core, search: str | None = None, limit: int = 200)
         return [counterparty_view(row) for row in session.scalars(query.order_by(Counterparty.name).limit(limit))]
 
 
-def create_counterparty(core: Core, actor_id: int, now: dt.datetime, *, name: str | None, inn: str | None,
-                        kpp: str | None = None, bik: str | None = None, account: str | None = None) -> dict:
-    """Add a counterparty (any employee may, when filing a request); the INN must be new."""
+@dataclass(frozen=True)
+class NewCounterparty:
+    """A counterparty's details, validated, not yet written."""
+
+    name: str
+    inn: str
+    kpp: str | None
+    bik: str | None
+    account: str | None
+
+
+def clean_counterparty(*, name: str | None, inn: str | None, kpp: str | None = None, bik: str | None = None,
+                       account: str | None = None) -> NewCounterparty:
+    """Validate a new counterparty's details (INN checksum, KPP, BIK with the account's control key)."""
     clean_name = clean_text(name, "name", required=True, max_length=300)
     clean_inn_value = clean_inn(inn)
     clean_kpp_value = clean_kpp(kpp)
     clean_bik, clean_account = clean_bank_details(bik, account)
+    return NewCounterparty(clean_name, clean_inn_value, clean_kpp_value, clean_bik, clean_account)
+
+
+def add_counterparty(session: Session, actor: User, now: dt.datetime, details: NewCounterparty) -> Counterparty:
+    """Write a validated counterparty in the caller's transaction; the INN must be new."""
+    if session.scalar(select(Counterparty.id).where(Counterparty.inn == details.inn)):
+        raise Conflict(t("Контрагент с таким ИНН уже есть.", "A counterparty with this INN already exists."), "inn")
+    row = Counterparty(name=details.name, inn=details.inn, kpp=details.kpp, bik=details.bik, account=details.account,
+                       active=True, created_at=now, created_by_id=actor.id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def create_counterparty(core: Core, actor_id: int, now: dt.datetime, *, name: str | None, inn: str | None,
+                        kpp: str | None = None, bik: str | None = None, account: str | None = None) -> dict:
+    """Add a counterparty (any employee may, when filing a request); the INN must be new."""
+    details = clean_counterparty(name=name, inn=inn, kpp=kpp, bik=bik, account=account)
     with core.db.write() as session:
-        actor = load_actor(session, actor_id)
-        if session.scalar(select(Counterparty.id).where(Counterparty.inn == clean_inn_value)):
-            raise Conflict(t("Контрагент с таким ИНН уже есть.", "A counterparty with this INN already exists."), "inn")
-        row = Counterparty(name=clean_name, inn=clean_inn_value, kpp=clean_kpp_value, bik=clean_bik,
-                           account=clean_account, active=True, created_at=now, created_by_id=actor.id)
-        session.add(row)
-        session.flush()
-        return counterparty_view(row)
+        return counterparty_view(add_counterparty(session, load_actor(session, actor_id), now, details))
 
 
 def list_cost_items(core: Core) -> list[dict]:

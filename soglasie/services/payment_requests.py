@@ -1,4 +1,8 @@
-"""Filing a payment request (SPEC process 1): validate everything, then save and start the run."""
+"""Filing a payment request (SPEC process 1): validate everything, then save and start the run.
+
+A counterparty that is not in the directory yet may be added with the request, in the same
+transaction: a request the rules refuse leaves no counterparty behind.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,20 @@ from soglasie.models import Attachment, Card
 from soglasie.process.engine import start_run
 from soglasie.services.common import Created, Upload, load_actor, parse_deadline, process_context
 from soglasie.services.contracts import check_payable_contract
-from soglasie.services.directory import find_cost_item, find_counterparty
+from soglasie.services.directory import add_counterparty, clean_counterparty, find_cost_item, find_counterparty
 from soglasie.validation import clean_amount, clean_text
 
 
 def create_payment_request(
     core: Core, actor_id: int, now: dt.datetime, *, counterparty_inn: str | None, amount, cost_item: str | None,
     invoice: Upload | None, deadline=None, comment: str | None = None, contract_id=None,
+    new_counterparty: dict | None = None,
 ) -> Created:
-    """File a payment request and start its process; on any error nothing is written."""
+    """File a payment request and start its process; on any error nothing is written.
+
+    `new_counterparty` ({name, inn, kpp?, bik?, account?}) adds the counterparty to the
+    directory with the request (then `counterparty_inn` is not used).
+    """
     calendar = core.rulebook.calendar
     amount_value = clean_amount(amount)
     hard_deadline = parse_deadline(deadline, "deadline", calendar)
@@ -28,9 +37,13 @@ def create_payment_request(
     if invoice is None:
         raise ValidationError(t("Приложите счёт на оплату.", "Attach the invoice."), "invoice")
     checked = core.store.check(invoice.data, invoice.filename, "invoice")
+    details = clean_counterparty(**new_counterparty) if new_counterparty is not None else None
     with core.db.write() as session:
         actor = load_actor(session, actor_id)
-        counterparty = find_counterparty(session, counterparty_inn)
+        if details is not None:
+            counterparty = add_counterparty(session, actor, now, details)
+        else:
+            counterparty = find_counterparty(session, counterparty_inn)
         contract = None
         if contract_id not in (None, ""):
             contract = check_payable_contract(session, contract_id, counterparty.id, actor, now, calendar.tz)

@@ -13,7 +13,7 @@ from soglasie.models import OPEN_STATUSES, Card, CostItem, Counterparty, Departm
 from soglasie.notifications.outbox import INBOX
 from soglasie.process import permissions
 from soglasie.services.common import load_actor
-from soglasie.services.views import card_summary, card_view, iso, task_view
+from soglasie.services.views import card_summaries, card_summary, card_view, iso, task_view
 
 MAX_PER_PAGE = 200
 SORTS = {
@@ -38,15 +38,30 @@ class CardFilter:
     sort: str = "-created"
 
 
+def not_found(kind: str | None) -> NotFound:
+    """"Not found" for a card of `kind`; without a kind it never tells what an invisible card is."""
+    if kind == "contract":
+        return NotFound(t("Договор не найден.", "Contract not found."))
+    return NotFound(t("Заявка не найдена.", "Request not found."))
+
+
 def get_card(core: Core, actor_id: int, card_id: int, now: dt.datetime, kind: str | None = None) -> dict:
-    """The full card as the actor may see it; NotFound when it does not exist for him."""
+    """The full card as the actor may see it; NotFound when it does not exist for him (or is of another kind)."""
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
         card = session.get(Card, card_id)
-        if card is None or (kind is not None and card.kind != kind):
-            raise NotFound(t("Заявка не найдена.", "Request not found."))
-        permissions.require_view(session, actor, card)
+        if card is None or (kind is not None and card.kind != kind) or not permissions.can_view(session, actor, card):
+            raise not_found(kind)
         return card_view(session, card, actor, core.rulebook, now)
+
+
+def require_card_kind(core: Core, actor_id: int, card_id: int, kind: str) -> None:
+    """NotFound unless the card exists, is of `kind` and the actor may see it (checked before acting on it)."""
+    with core.db.read() as session:
+        actor = load_actor(session, actor_id)
+        card = session.get(Card, card_id)
+        if card is None or card.kind != kind or not permissions.can_view(session, actor, card):
+            raise not_found(kind)
 
 
 def _filtered(session, actor, spec: CardFilter):
@@ -66,6 +81,8 @@ def _filtered(session, actor, spec: CardFilter):
         matches = select(Counterparty.id).where(or_(
             Counterparty.name.ilike(f"%{needle}%"), Counterparty.inn.like(f"{needle}%")))
         clauses = [Card.counterparty_id.in_(matches), Card.comment.ilike(f"%{needle}%")]
+        if spec.kind == "contract":
+            clauses.append(Card.subject.ilike(f"%{needle}%"))
         if needle.isdigit():
             clauses.append(Card.id == int(needle))
         query = query.where(or_(*clauses))
@@ -73,7 +90,10 @@ def _filtered(session, actor, spec: CardFilter):
 
 
 def list_cards(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_page: int = 50) -> dict:
-    """One page of the cards the actor may see, filtered and sorted, with the total count."""
+    """One page of the cards the actor may see, filtered and sorted, with the exact total (the API's list).
+
+    The rows are `card_summary`s loaded in a few batched queries, not one card at a time.
+    """
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValidationError(t("Неверная страница.", "Invalid page."), "page")
     if spec.sort not in SORTS:
@@ -82,10 +102,9 @@ def list_cards(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_p
         actor = load_actor(session, actor_id)
         query = _filtered(session, actor, spec)
         total = session.scalar(select(func.count()).select_from(query.subquery()))
-        cards = session.scalars(query.order_by(SORTS[spec.sort], Card.id.desc())
-                                .offset((page - 1) * per_page).limit(per_page))
-        tz = core.rulebook.calendar.tz
-        return {"items": [card_summary(session, card, tz) for card in cards],
+        cards = list(session.scalars(query.order_by(SORTS[spec.sort], Card.id.desc())
+                                     .offset((page - 1) * per_page).limit(per_page)))
+        return {"items": card_summaries(session, cards, core.rulebook.calendar.tz),
                 "page": page, "per_page": per_page, "total": total}
 
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.models import Attachment, Card, ContractVersion, ProcessRun, Task, TimelineEvent, User
+from soglasie.models import (Attachment, Card, ContractVersion, CostItem, Counterparty, Department, ProcessRun, Task,
+                             TimelineEvent, User)
 from soglasie.process import permissions
 from soglasie.process.facts import contract_committed
 from soglasie.process.definitions import task_definition
@@ -159,6 +160,46 @@ def card_summary(session: Session, card: Card, tz: ZoneInfo) -> dict:
         "created_at": iso(card.created_at, tz),
         "updated_at": iso(card.updated_at, tz),
     }
+
+
+def card_summaries(session: Session, cards: list[Card], tz: ZoneInfo) -> list[dict]:
+    """`card_summary` for many cards, in their order, in four queries whatever their number.
+
+    Rows also carry the cost item, and contracts their subject and validity, for the lists.
+    """
+    def lookup(*columns, ids):
+        """{first column: the other columns} for the rows whose first column is in `ids`."""
+        ids = {value for value in ids if value is not None}
+        if not ids:
+            return {}
+        return {row[0]: row[1:] for row in session.execute(select(*columns).where(columns[0].in_(ids)))}
+
+    counterparties = lookup(Counterparty.id, Counterparty.name, Counterparty.inn, Counterparty.kpp, Counterparty.bik,
+                            Counterparty.account, ids={card.counterparty_id for card in cards})
+    people = lookup(User.id, User.login, User.name, ids={card.initiator_id for card in cards})
+    departments = lookup(Department.id, Department.code, ids={card.department_id for card in cards})
+    items = lookup(CostItem.id, CostItem.code, CostItem.name, ids={card.cost_item_id for card in cards})
+    rows = []
+    for card in cards:
+        name, inn, kpp, bik, account = counterparties[card.counterparty_id]
+        login, person = people[card.initiator_id]
+        item = items.get(card.cost_item_id)
+        row = {
+            "id": card.id, "kind": card.kind, "stage": card.stage, "amount": f"{card.amount:.2f}",
+            "currency": card.currency,
+            "counterparty": {"id": card.counterparty_id, "name": name, "inn": inn, "kpp": kpp, "bik": bik,
+                             "account": account},
+            "initiator": login, "initiator_name": person,
+            "department": departments.get(card.department_id, (None,))[0],
+            "deadline": iso(card.hard_deadline, tz), "created_at": iso(card.created_at, tz),
+            "updated_at": iso(card.updated_at, tz),
+            "cost_item": {"code": item[0], "name": item[1]} if item else None,
+        }
+        if card.kind == "contract":
+            row.update(subject=card.subject, valid_from=card.valid_from.isoformat() if card.valid_from else None,
+                       valid_to=card.valid_to.isoformat() if card.valid_to else None)
+        rows.append(row)
+    return rows
 
 
 def timeline_view(session: Session, card: Card, tz: ZoneInfo) -> list[dict]:

@@ -1,9 +1,9 @@
 """The portal's lists at 100,000 cards: a page of the filtered list, its export, my open tasks.
 
-Same filters and visibility as `queries.list_cards` (they are reused, not restated), but
-everything a row shows is loaded in a handful of batched queries, and the list's total is
-counted up to LIST_COUNT_CAP rows: counting every visible card of a big department on each
-page turn would cost more than the page itself.
+Same filters, visibility and row shape as `queries.list_cards` (they are reused, not
+restated: rows are `views.card_summaries`, a handful of batched queries), but the list's
+total is counted up to LIST_COUNT_CAP rows: counting every visible card of a big department
+on each page turn would cost more than the page itself.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from soglasie.process.definitions import task_definition
 from soglasie.services.common import load_actor
 from soglasie.services.queries import MAX_PER_PAGE, SORTS, CardFilter
 from soglasie.services.queries import _filtered as filtered_cards  # the one definition of filters + visibility
+from soglasie.services.views import card_summaries as summaries  # one shape for every list
 from soglasie.services.views import iso
 
 LIST_COUNT_CAP = 500
@@ -46,33 +47,6 @@ def list_page(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_pa
                                      .offset((page - 1) * per_page).limit(per_page)))
         return {"items": summaries(session, cards, core.rulebook.calendar.tz), "page": page, "per_page": per_page,
                 "total": min(counted, LIST_COUNT_CAP), "capped": counted > LIST_COUNT_CAP}
-
-
-def summaries(session, cards: list[Card], tz) -> list[dict]:
-    """List rows for `cards`, in their order (four queries whatever their number)."""
-    def lookup(*columns, ids):
-        """{first column: the other columns} for the rows whose first column is in `ids`."""
-        return {row[0]: row[1:] for row in session.execute(select(*columns).where(columns[0].in_(ids)))}
-
-    counterparties = lookup(Counterparty.id, Counterparty.name, Counterparty.inn,
-                            ids={card.counterparty_id for card in cards})
-    people = lookup(User.id, User.login, User.name, ids={card.initiator_id for card in cards})
-    departments = lookup(Department.id, Department.code, ids={card.department_id for card in cards})
-    items = lookup(CostItem.id, CostItem.code, CostItem.name, ids={card.cost_item_id for card in cards})
-    rows = []
-    for card in cards:
-        name, inn = counterparties[card.counterparty_id]
-        login, person = people[card.initiator_id]
-        item = items.get(card.cost_item_id)
-        rows.append({
-            "id": card.id, "kind": card.kind, "stage": card.stage, "amount": f"{card.amount:.2f}",
-            "currency": card.currency, "counterparty": {"id": card.counterparty_id, "name": name, "inn": inn},
-            "initiator": login, "initiator_name": person,
-            "department": departments.get(card.department_id, (None,))[0],
-            "cost_item": {"code": item[0], "name": item[1]} if item else None,
-            "deadline": iso(card.hard_deadline, tz), "created_at": iso(card.created_at, tz),
-            "updated_at": iso(card.updated_at, tz)})
-    return rows
 
 
 def export_rows(core: Core, actor_id: int, spec: CardFilter, limit: int = 200_000) -> Iterator[tuple]:
@@ -109,9 +83,11 @@ def my_open_tasks(core: Core, actor_id: int, now: dt.datetime, limit: int = 30) 
         rows = {row["id"]: row for row in summaries(session, list(cards.values()), core.rulebook.calendar.tz)}
         items = []
         for task in tasks:
-            title = task_definition(core.rulebook.process(cards[task.card_id].kind), task).title
+            definition = task_definition(core.rulebook.process(cards[task.card_id].kind), task)
+            title = definition.title
             items.append({"id": task.id, "kind": task.kind, "stage": task.stage, "status": task.status,
                           "title": {"ru": title.ru, "en": title.en}, "card_id": task.card_id,
+                          "requires_attachment": definition.requires_attachment,
                           "card": rows[task.card_id], "deadline": iso(task.deadline, core.rulebook.calendar.tz),
                           "overdue": bool(task.deadline and task.deadline < now)})
         return {"items": items, "total": total}

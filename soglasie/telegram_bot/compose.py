@@ -75,8 +75,10 @@ def message_text(core: Core, base: str, card: Card | None, task: Task | None, lo
     tz = core.rulebook.calendar.tz
     lines = []
     if card.counterparty.name not in base:
-        lines.append(texts.SUMMARY.get(locale).format(card=card.id, counterparty=card.counterparty.name,
-                                                      amount=messages.format_amount(card.amount, locale)))
+        summary = texts.CONTRACT_SUMMARY if card.kind == "contract" else texts.SUMMARY
+        lines.append(summary.get(locale).format(card=card.id, subject=card.subject or "",
+                                                counterparty=card.counterparty.name,
+                                                amount=messages.format_amount(card.amount, locale)))
     lines.append(texts.STAGE.get(locale).format(stage=stage_title(core, card, locale)))
     deadline = task.deadline if task is not None and task.deadline else card.hard_deadline
     if task is not None or deadline is not None:

@@ -153,12 +153,13 @@ class BotHandlers:
 
     async def _ask_reason(self, query, person: Person, press: callback_data.ButtonPress) -> None:
         chat_id, source_id = query.message.chat.id, query.message.message_id
-        allowed, card_id = await asyncio.to_thread(self._allowed, person, press.task_id)
+        allowed, card_id, card_kind = await asyncio.to_thread(self._allowed, person, press.task_id)
         if "reject" not in allowed:
             await self._refuse(query, person, None, chat_id)
             return
+        ask = texts.ASK_REASON_CONTRACT if card_kind == "contract" else texts.ASK_REASON
         prompt = await query.get_bot().send_message(
-            chat_id, texts.ASK_REASON.get(person.locale).format(card=card_id),
+            chat_id, ask.get(person.locale).format(card=card_id),
             reply_markup=ForceReply(input_field_placeholder=texts.REASON_PLACEHOLDER.get(person.locale)),
             reply_parameters=ReplyParameters(source_id, allow_sending_without_reply=True))
         await asyncio.to_thread(conversations.ask, self.core, chat_id, person.id, press.task_id, "reject",
@@ -225,13 +226,13 @@ class BotHandlers:
             return error
         return None
 
-    def _allowed(self, person: Person, task_id: int) -> tuple[list[str], int | None]:
+    def _allowed(self, person: Person, task_id: int) -> tuple[list[str], int | None, str | None]:
         with self.core.db.read() as session:
             task = session.get(Task, task_id)
             if task is None:
-                return [], None
+                return [], None, None
             user = session.get(User, person.id)
-            return compose.task_actions(session, self.core, task, user, task.card), task.card_id
+            return compose.task_actions(session, self.core, task, user, task.card), task.card_id, task.card.kind
 
     def _refreshed(self, person: Person, message_id: int, fallback: str, outcome: str):
         with self.core.db.read() as session:

@@ -25,6 +25,8 @@ SIDE_STAGE_TITLES = {
 }
 
 SUMMARY = Text(ru="Заявка №{card}: {counterparty}, {amount}", en="Request #{card}: {counterparty}, {amount}")
+CONTRACT_SUMMARY = Text(ru="Договор №{card} «{subject}»: {counterparty}, {amount}",
+                        en="Contract #{card} \"{subject}\": {counterparty}, {amount}")
 STAGE = Text(ru="Этап: {stage}", en="Stage: {stage}")
 DEADLINE = Text(ru="Срок: {deadline}", en="Due: {deadline}")
 
@@ -52,6 +54,8 @@ HELP = Text(
 )
 ASK_REASON = Text(ru="Напишите причину отклонения заявки №{card} ответом на это сообщение (или /cancel).",
                   en="Reply to this message with the reason to reject request #{card} (or /cancel).")
+ASK_REASON_CONTRACT = Text(ru="Напишите причину отклонения договора №{card} ответом на это сообщение (или /cancel).",
+                           en="Reply to this message with the reason to reject contract #{card} (or /cancel).")
 REASON_PLACEHOLDER = Text(ru="Причина отклонения", en="Reason to reject")
 CANCELLED = Text(ru="Хорошо, ничего не изменено.", en="OK, nothing was changed.")
 NOTHING_TO_CANCEL = Text(ru="Нечего отменять.", en="Nothing to cancel.")

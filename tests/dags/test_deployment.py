@@ -121,6 +121,14 @@ def test_the_dockerfile_installs_the_project_as_a_package():
         assert re.search(rf"^COPY .*\b{directory} /", DOCKERFILE, re.M), directory
 
 
+def test_the_image_compiles_the_portals_translations_after_installing_the_package():
+    install = next(line for line in DOCKERFILE.split("RUN ") if "pip install" in line)
+    cleanup = install.index("rm -rf /tmp/wheels /tmp/soglasie")
+    assert install.index("pip install") < install.index("pybabel compile -d") < cleanup
+    assert 'find_spec("webapp")' in install and ")/translations" in install  # the installed package's catalogues
+    assert "**/*.mo" in (REPO_ROOT / ".dockerignore").read_text().split()  # never a stale local .mo
+
+
 def test_the_build_context_leaves_out_local_state():
     ignored = (REPO_ROOT / ".dockerignore").read_text().split()
     assert {".venv", ".airflow", "var", ".git", "tests", ".env"} <= set(ignored)

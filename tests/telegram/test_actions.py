@@ -176,3 +176,23 @@ def test_the_operations_manager_approves_on_behalf_from_an_escalation(tg_core, u
     timeline = card(tg_core, users, card_id)["timeline"]
     assert [(e["actor"], e["on_behalf_of"]) for e in timeline if e["event"] == "approved"] == [("ops", "mhead")]
     assert CHATS["ops"] == chat
+
+
+def test_a_contract_is_decided_from_telegram_like_a_request(tg_core, users, fake_api, bot):
+    from tests.helpers import file_contract
+
+    chat = link(tg_core, users, "mhead")
+    initiator_chat = link(tg_core, users, "memployee")
+    card_id = file_contract(tg_core, users)
+    message = fake_api.wait_for(lambda: next(
+        (m for m in fake_api.sent(chat) if f"/contracts/{card_id}" in m["text"] and "reply_markup" in m), None))
+    assert f"по договору №{card_id} «Поставка банок, 2027»" in message["text"]
+    assert buttons(message)[-1]["url"] == f"https://soglasie.example.com/contracts/{card_id}"
+    _press_and_wait(fake_api, chat, message, _button(message, "reject"))
+    prompt = fake_api.wait_for(lambda: next((m for m in fake_api.sent(chat) if "причину" in m["text"]), None))
+    assert f"отклонения договора №{card_id}" in prompt["text"]
+    fake_api.user_sends(chat, "Не тот шаблон договора", reply_to=prompt["message_id"])
+    fake_api.wait_for(lambda: "Отклонено" in fake_api.message(chat, message["message_id"])["text"])
+    assert card(tg_core, users, card_id)["stage"] == "rejected"
+    rejected = fake_api.wait_for(lambda: [m for m in fake_api.sent(initiator_chat) if "отклонён" in m["text"]])
+    assert rejected[0]["text"].startswith(f"Договор №{card_id} «Поставка банок, 2027»")

@@ -5,6 +5,12 @@ finance rejects with a reason → the employee restarts → ops approves on the 
 finance approves → the junior accountant uploads the payment order and both accountants
 complete → the card says Paid and the employee's inbox shows it. Screenshots of the board
 and the card at desktop width and at 375 px go to artifacts/ (git-ignored).
+
+The contract path (in Russian): an employee files a contract with its document → the head and
+finance approve → finance uploads version 2, which sends it back to head approval (the
+timeline says the approvals start over) → both approve again → the signer attaches the scan
+on the task card and completes → Signed; then a payment against it, warned as the amount
+passes the remainder, shows the remainder on both cards. No page is wider than 375 px.
 """
 
 from __future__ import annotations
@@ -273,6 +279,115 @@ def test_the_whole_payment_path_in_the_browser(browser, portal, tmp_path, langua
     tab.seed = lambda: _other_requests(core)
     try:
         _run_the_whole_path(tab)
+    finally:
+        tab.close()
+    assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+
+def _file_contract(portal: Portal, document: Path) -> int:
+    portal.login("memployee")
+    page = portal.page
+    portal.click("[data-testid=new-contract]")
+    page.fill("#counterparty_inn", "7701526010")
+    page.wait_for_selector("text=Выбран: ООО «Косметик Пак»")
+    page.fill("#subject", "Поставка банок для кремов, 2027")
+    page.fill("#amount", "500 000")
+    page.fill("#valid_from", "2026-11-01")
+    page.fill("#valid_to", "2027-12-31")
+    page.set_input_files("#document", str(document))
+    page.fill("#comment", "Рамочный договор поставки")
+    portal.click("form[data-new-contract] button[type=submit]")
+    assert "подан и отправлен на согласование" in page.inner_text(".flashes")
+    assert portal.stage() == "Согласование руководителем"
+    return int(re.search(r"/contracts/(\d+)$", page.url).group(1))
+
+
+def _approve_contract(portal: Portal, login: str, card_id: int, next_stage: str) -> None:
+    portal.login(login)
+    portal.page.goto(f"{portal.base}/contracts/{card_id}")
+    portal.click("[data-testid=approve]")
+    assert portal.stage() == next_stage
+
+
+def _upload_a_new_version(portal: Portal, card_id: int, document: Path) -> None:
+    """Finance corrects the text after both approvals: the approvals start over."""
+    portal.login("finance")
+    page = portal.page
+    page.goto(f"{portal.base}/contracts/{card_id}")
+    assert page.is_visible("[data-testid=restart-warning]")
+    page.set_input_files("[data-testid=version-form] input[type=file]", str(document))
+    page.fill("[data-testid=version-form] textarea", "Юристы: исправлен п. 4.2 о сроках оплаты")
+    portal.click("[data-testid=upload-version]")
+    assert "Версия 2 загружена." in page.inner_text(".flashes")
+    assert portal.stage() == "Согласование руководителем"
+    timeline = page.inner_text("[data-testid=timeline]")
+    assert "Согласования начинаются заново" in timeline and "версия 1" in timeline
+    assert "исправлен п. 4.2" in timeline
+    assert page.locator("[data-testid=versions] li").count() == 2
+
+
+def _sign(portal: Portal, card_id: int, scan: Path) -> None:
+    portal.login("signer")
+    page = portal.page
+    portal.click("[data-testid=my-tasks] a >> nth=0")  # the signing task card: the scan is uploaded there
+    assert "Подписать договор и приложить скан" in page.inner_text("h1")
+    page.set_input_files("[data-testid=task-file]", str(scan))
+    portal.click(".upload-form button[type=submit]")
+    portal.click("[data-testid=complete]")
+    assert "Задача выполнена." in page.inner_text(".flashes")
+    portal.click(".crumbs a")  # "Договор №N"
+    assert page.url == f"{portal.base}/contracts/{card_id}"
+    assert portal.stage() == "Подписан"
+    approvals = page.locator("[data-testid=event-version]").all_inner_texts()
+    # approved v1 twice, v2 uploaded, approved v2 twice, signed v2
+    assert approvals == ["версия 1", "версия 1", "версия 2", "версия 2", "версия 2", "версия 2"]
+
+
+def _pay_against(portal: Portal, card_id: int) -> None:
+    portal.login("memployee")
+    page = portal.page
+    page.goto(f"{portal.base}/contracts/{card_id}")
+    portal.click("[data-testid=pay-against]")
+    assert page.input_value("#contract_id") == str(card_id)
+    page.fill("#amount", "600 000")
+    note = page.locator("[data-contract-note]")
+    assert "больше остатка по договору" in note.inner_text()  # warned as the amount is typed
+    page.fill("#amount", "200 000")
+    assert "Остаток по договору: 500\u00a0000,00\u00a0₽" in note.inner_text()
+    page.select_option("#cost_item", "PACK")
+    page.set_input_files("#invoice", str(portal.invoice))
+    portal.click("form[data-new-request] button[type=submit]")
+    contract = page.inner_text("[data-testid=contract]")
+    assert f"№{card_id}" in contract and "остаток 300\u00a0000,00\u00a0₽ из 500\u00a0000,00\u00a0₽" in contract
+    portal.click("[data-testid=contract] a")
+    assert page.inner_text("[data-testid=remaining]") == "300\u00a0000,00\u00a0₽"
+
+
+def test_a_contract_from_draft_to_signed_and_paid_against_in_the_browser(browser, portal, tmp_path):
+    base, _core = portal
+    tab = Portal(browser, base, "ru", tmp_path)
+    files = {name: tmp_path / f"{name}.pdf" for name in ("contract-v1", "contract-v2", "signed-scan")}
+    for name, path in files.items():
+        path.write_bytes(pdf_bytes(name))
+    try:
+        card_id = _file_contract(tab, files["contract-v1"])
+        _approve_contract(tab, "mhead", card_id, "Юридическая и финансовая проверка")
+        _approve_contract(tab, "finance", card_id, "Подписание")
+        _upload_a_new_version(tab, card_id, files["contract-v2"])
+        _approve_contract(tab, "mhead", card_id, "Юридическая и финансовая проверка")
+        _approve_contract(tab, "finance", card_id, "Подписание")
+        _sign(tab, card_id, files["signed-scan"])
+        _pay_against(tab, card_id)
+        for path in (f"/contracts/{card_id}", "/contracts/new", "/list?kind=contract", "/requests/new"):
+            tab.page.set_viewport_size({"width": 375, "height": 800})
+            tab.page.goto(base + path)
+            width = tab.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, f"{path} is {width} px wide at 375 px"
+        tab.page.goto(f"{base}/contracts/{card_id}")
+        tab.shoot("contract")
     finally:
         tab.close()
     assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"

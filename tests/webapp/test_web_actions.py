@@ -258,6 +258,8 @@ def test_as_you_type_validation_uses_the_cores_rules(auth):
 
 
 FORMS = ["/login", "/logout", "/language", "/requests/new", "/requests/1/freeze", "/requests/1/restart",
+         "/contracts/new", "/contracts/1/versions", "/contracts/1/freeze", "/contracts/1/unfreeze",
+         "/contracts/1/restart",
          "/tasks/1/approve", "/tasks/1/reject", "/tasks/1/upload", "/tasks/1/answer", "/inbox/read",
          "/profile/language", "/profile/password", "/profile/tokens", "/profile/tokens/1/revoke",
          "/profile/telegram", "/admin/departments", "/admin/users/new", "/admin/counterparties",
@@ -296,7 +298,7 @@ def _signed_contract(core, users) -> int:
 def test_a_payment_against_a_signed_contract_from_the_form(auth, core, users):
     contract_id = _signed_contract(core, users)
     auth.login("memployee")
-    assert f'<option value="{contract_id}">' in auth.client.get("/requests/new").get_data(as_text=True)
+    assert f'value="{contract_id}">' in auth.client.get("/requests/new").get_data(as_text=True)
     response = _new_request(auth, amount="300000", contract_id=str(contract_id))
     assert response.status_code == 303
     page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
@@ -311,8 +313,8 @@ def test_a_contract_task_opens_from_my_work(auth, core, users):
         core, users["memployee"], T0, counterparty_inn="7701526010", subject="Банки, 2027", amount="500000.00",
         valid_from="2026-11-01", valid_to="2027-12-31", document=Upload(pdf_bytes("contract"), "contract.pdf")).card_id
     auth.login("mhead")
-    assert f'href="/requests/{card_id}"' in auth.client.get("/").get_data(as_text=True)
-    page = auth.client.get(f"/requests/{card_id}").get_data(as_text=True)
+    assert f'href="/contracts/{card_id}"' in auth.client.get("/").get_data(as_text=True)
+    page = auth.client.get(f"/contracts/{card_id}").get_data(as_text=True)
     assert "Договор №" in page and "Банки, 2027" in page and 'data-testid="approve"' in page
 
 

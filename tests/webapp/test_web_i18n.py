@@ -57,7 +57,8 @@ def test_pages_follow_the_users_language(auth, core, users, filed):
 def test_english_pages_have_no_untranslated_russian_chrome(auth, core, users, filed):
     profile.set_locale(core, users["ops"], "en")
     auth.login("ops")
-    for path in ("/", "/board", "/list", "/requests/new", "/profile", "/inbox"):
+    for path in ("/", "/board", "/list", "/requests/new", "/profile", "/inbox", "/contracts/new", "/list?kind=contract",
+                 "/board?kind=contract"):
         page = auth.client.get(path).get_data(as_text=True)
         assert 'lang="en"' in page
         assert "Мои дела" not in page and "Доска" not in page, path

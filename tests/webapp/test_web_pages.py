@@ -8,7 +8,9 @@ from tests.helpers import open_task
 ROLES = ["memployee", "mhead", "pemployee", "phead", "finance", "ops", "chief", "accountant", "signer", "admin"]
 COMMON_PAGES = ["/", "/requests/new", "/board", "/list", "/inbox", "/profile", "/list.csv", "/list.xlsx",
                 "/board?mine=1&department=marketing&cost_item=PACK&counterparty=7701526010",
-                "/list?search=Косметик&stage=head_approval&sort=-amount&page=2", "/inbox?unread=1"]
+                "/list?search=Косметик&stage=head_approval&sort=-amount&page=2", "/inbox?unread=1",
+                "/contracts/new", "/list?kind=contract", "/board?kind=contract&mine=1",
+                "/list?kind=contract&stage=signing&search=банки&sort=-amount"]
 ADMIN_PAGES = ["/admin", "/admin/departments", "/admin/departments/1", "/admin/users", "/admin/users/new",
                "/admin/users/1", "/admin/counterparties", "/admin/counterparties/1", "/admin/cost-items",
                "/admin/cost-items/1", "/admin/rules", "/admin/users?search=m", "/admin/counterparties?search=77"]
@@ -44,9 +46,26 @@ def test_who_sees_the_card_its_task_and_its_files(auth, core, users, filed):
         assert (f'href="/requests/{filed}"' in listed) == (expected == 200), login
 
 
+def test_who_sees_a_contract_its_task_and_its_versions(auth, core, users):
+    from tests.helpers import file_contract
+
+    card_id = file_contract(core, users)
+    task_id = open_task(core, users, card_id, "head_approval")["id"]
+    for login in ROLES:
+        auth.login(login)
+        expected = 200 if login in SEES_MARKETING_REQUEST else 404
+        assert auth.client.get(f"/contracts/{card_id}").status_code == expected, login
+        assert auth.client.get(f"/tasks/{task_id}").status_code == expected, login
+        assert auth.client.get(f"/contracts/{card_id}/files/1").status_code == expected, login
+        listed = auth.client.get("/list?kind=contract").get_data(as_text=True)
+        assert (f'href="/contracts/{card_id}"' in listed) == (expected == 200), login
+
+
 ANONYMOUS = ["/", "/requests/new", "/board", "/list", "/inbox", "/profile", "/admin", "/requests/1", "/tasks/1",
-             "/list.csv", "/requests/check-counterparty"]
+             "/list.csv", "/requests/check-counterparty", "/contracts", "/contracts/new", "/contracts/1",
+             "/contracts/1/files/1"]
 UNKNOWN = ["/requests/999999", "/requests/99999999999", "/requests/abc", "/tasks/999999", "/requests/1/files/999",
+           "/contracts/999999", "/contracts/abc", "/contracts/999999/files/1",
            "/admin/users/99999", "/inbox/99999", "/nowhere"]
 
 

@@ -1,4 +1,7 @@
-"""REST API /api/v1 exactly as SPEC "Public interface": payment requests, tasks, inbox, directories."""
+"""REST API /api/v1 exactly as SPEC "Public interface": payment requests, tasks, inbox, directories.
+
+Contracts are in `webapp.api.contract_routes`, on the same blueprint.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +29,36 @@ TASK_ACTIONS = {
 CARD_ACTIONS = {"restart": actions.restart, "freeze": actions.freeze, "unfreeze": actions.unfreeze}
 
 
-def _card(card_id: int, status: int = 200, **extra):
-    view = queries.get_card(core(), actor_id(), card_id, now(), kind="payment")
+def card_response(card_id: int, status: int = 200, kind: str | None = "payment", **extra):
+    """The card as JSON (404 when it is not of `kind`; any kind when `kind` is None), with `extra` keys."""
+    view = queries.get_card(core(), actor_id(), card_id, now(), kind=kind)
     view.update(extra)
     return jsonify(view), status
+
+
+def list_response(kind: str):
+    """One page of the visible cards of `kind`, filtered (stage, mine, search, …) and sorted."""
+    stage = parsing.query_text("stage")
+    if stage and stage not in board_stages(core(), kind):
+        raise ValidationError(t("Неизвестный этап.", "Unknown stage."), "stage")
+    spec = CardFilter(kind=kind, stage=stage, mine=parsing.flag("mine"), search=parsing.query_text("search"),
+                      department=parsing.query_text("department"),
+                      counterparty_id=parsing.integer("counterparty_id", None),
+                      cost_item=parsing.query_text("cost_item"), sort=parsing.query_text("sort") or "-created")
+    page = parsing.integer("page", 1)
+    per_page = parsing.integer("per_page", 50, high=queries.MAX_PER_PAGE)
+    return jsonify(queries.list_cards(core(), actor_id(), spec, page, per_page))
+
+
+def card_action_response(card_id: int, action: str, kind: str):
+    """Restart, freeze or unfreeze a card of `kind` (404 for another kind, before anything changes)."""
+    data = parsing.body()
+    queries.require_card_kind(core(), actor_id(), card_id, kind)
+    if action == "restart":
+        actions.restart(core(), actor_id(), card_id, now())
+    else:
+        CARD_ACTIONS[action](core(), actor_id(), card_id, now(), parsing.text(data, "comment"))
+    return card_response(card_id, kind=kind)
 
 
 # --- payment requests -------------------------------------------------------------------------
@@ -44,41 +73,27 @@ def create_payment_request():
         amount=parsing.scalar(data, "amount"), cost_item=parsing.scalar(data, "cost_item"),
         invoice=parsing.upload("invoice"), deadline=parsing.scalar(data, "deadline"),
         comment=parsing.text(data, "comment"), contract_id=parsing.scalar(data, "contract_id"))
-    response, status = _card(created.card_id, 201, warnings=[w.get(locale()) for w in created.warnings])
+    response, status = card_response(created.card_id, 201, warnings=[w.get(locale()) for w in created.warnings])
     response.headers["Location"] = url_for("api.get_payment_request", card_id=created.card_id)
     return response, status
 
 
 @bp.get("/payment-requests/<id:card_id>")
 def get_payment_request(card_id: int):
-    """One card with its tasks, timeline and attachments."""
-    return _card(card_id)
+    """One card with its tasks, timeline and attachments (404 for a contract)."""
+    return card_response(card_id)
 
 
 @bp.get("/payment-requests")
 def list_payment_requests():
     """Visible payment requests, filtered (stage, mine, search, …), sorted and paginated."""
-    stage = parsing.query_text("stage")
-    if stage and stage not in board_stages(core()):
-        raise ValidationError(t("Неизвестный этап.", "Unknown stage."), "stage")
-    spec = CardFilter(kind="payment", stage=stage, mine=parsing.flag("mine"), search=parsing.query_text("search"),
-                      department=parsing.query_text("department"),
-                      counterparty_id=parsing.integer("counterparty_id", None),
-                      cost_item=parsing.query_text("cost_item"), sort=parsing.query_text("sort") or "-created")
-    page = parsing.integer("page", 1)
-    per_page = parsing.integer("per_page", 50, high=queries.MAX_PER_PAGE)
-    return jsonify(queries.list_cards(core(), actor_id(), spec, page, per_page))
+    return list_response("payment")
 
 
 @bp.post("/payment-requests/<id:card_id>/<any(restart, freeze, unfreeze):action>")
 def card_action(card_id: int, action: str):
-    """Restart a rejected request, freeze or unfreeze one; 200 with the card."""
-    data = parsing.body()
-    if action == "restart":
-        actions.restart(core(), actor_id(), card_id, now())
-    else:
-        CARD_ACTIONS[action](core(), actor_id(), card_id, now(), parsing.text(data, "comment"))
-    return _card(card_id)
+    """Restart a rejected request, freeze or unfreeze one; 200 with the card (404 for a contract)."""
+    return card_action_response(card_id, action, "payment")
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -96,14 +111,14 @@ def list_tasks():
 
 @bp.post("/tasks/<id:task_id>/<any(start, approve, reject, \"request-documents\"):action>")
 def task_action(task_id: int, action: str):
-    """Take into work, approve, reject (`reason`), request documents (`comment`); 200 with the card."""
+    """Take into work, approve, reject (`reason`), request documents (`comment`); 200 with the card (of any kind)."""
     service, field = TASK_ACTIONS[action]
     data = parsing.body()
     if field is None:
         outcome = service(core(), actor_id(), task_id, now())
     else:
         outcome = service(core(), actor_id(), task_id, now(), parsing.text(data, field))
-    return _card(outcome.card_id)
+    return card_response(outcome.card_id, kind=None)  # a payment request's or a contract's
 
 
 @bp.post("/tasks/<id:task_id>/complete")
@@ -115,7 +130,7 @@ def complete_task(task_id: int):
         outcome = actions.answer_documents(core(), actor_id(), task_id, now(), parsing.text(data, "comment"), files)
     else:
         outcome = actions.complete(core(), actor_id(), task_id, now(), parsing.text(data, "comment"))
-    return _card(outcome.card_id)
+    return card_response(outcome.card_id, kind=None)
 
 
 @bp.post("/tasks/<id:task_id>/attachments")

@@ -11,7 +11,8 @@ from soglasie.services.board import board_stages
 from soglasie.services.queries import SORTS, CardFilter
 from webapp.runtime import core
 
-ARGS = ("search", "stage", "department", "counterparty", "cost_item", "mine", "sort")
+ARGS = ("kind", "search", "stage", "department", "counterparty", "cost_item", "mine", "sort")
+KINDS = ("payment", "contract")
 
 
 def _arg(name: str, limit: int = 100) -> str:
@@ -31,14 +32,18 @@ def _counterparty_id(value: str) -> int | None:
 def current_filter(with_stage: bool = True) -> tuple[CardFilter, dict]:
     """The CardFilter the query string asks for, and the cleaned arguments to rebuild links."""
     args = {name: _arg(name) for name in ARGS}
-    if args["stage"] not in board_stages(core()) or not with_stage:
+    kind = args["kind"] if args["kind"] in KINDS else "payment"
+    args["kind"] = "contract" if kind == "contract" else ""  # payment requests are the default
+    if args["stage"] not in board_stages(core(), kind) or not with_stage:
         args["stage"] = ""
+    if kind == "contract":
+        args["cost_item"] = ""  # contracts have no cost item
     if args["sort"] not in SORTS:
         args["sort"] = ""
     if not re.fullmatch(r"[A-Za-z0-9_.-]*", args["department"] + args["cost_item"]):
         args["department"] = args["cost_item"] = ""
     args["mine"] = "1" if args["mine"] in ("1", "on", "true") else ""
-    spec = CardFilter(kind="payment", stage=args["stage"] or None, mine=bool(args["mine"]),
+    spec = CardFilter(kind=kind, stage=args["stage"] or None, mine=bool(args["mine"]),
                       search=args["search"] or None, department=args["department"] or None,
                       counterparty_id=_counterparty_id(args["counterparty"]),
                       cost_item=args["cost_item"] or None, sort=args["sort"] or "-created")

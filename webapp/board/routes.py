@@ -19,30 +19,30 @@ PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _options() -> dict:
-    """What the filter form offers."""
-    return {"departments": departments(core()), "cost_items": directory.list_cost_items(core()),
-            "stages": board_stages(core())}
+def _options(kind: str) -> dict:
+    """What the filter form offers for cards of `kind`."""
+    return {"departments": departments(core()), "stages": board_stages(core(), kind), "kind": kind,
+            "cost_items": directory.list_cost_items(core()) if kind == "payment" else []}
 
 
 @bp.get("/board", endpoint="board")
 def board_view():
-    """Columns by stage with counts; overdue and stuck cards stand out."""
+    """Columns by stage with counts (requests, or contracts with `kind=contract`); overdue and stuck stand out."""
     spec, args = current_filter(with_stage=False)
     columns = board(core(), actor_id(), spec, now(), current_app.config["SOGLASIE_BOARD_PER_COLUMN"])
-    return render_template("board/board.html", board=columns, args=args, **_options())
+    return render_template("board/board.html", board=columns, args=args, **_options(spec.kind))
 
 
 @bp.get("/list")
 def listing():
-    """The filtered, sorted, paginated list of requests."""
+    """The filtered, sorted, paginated list of payment requests (or of contracts: `kind=contract`)."""
     spec, args = current_filter()
     page = max(1, min(_page(), 1_000_000))
     result = worklists.list_page(core(), actor_id(), spec, page, PER_PAGE)
     pages = max(1, math.ceil(result["total"] / PER_PAGE))
     if result["capped"]:
         pages = max(pages, page + 1)  # more rows than counted: there is at least a next page
-    return render_template("board/list.html", result=result, page=page, pages=pages, args=args, **_options())
+    return render_template("board/list.html", result=result, page=page, pages=pages, args=args, **_options(spec.kind))
 
 
 def _page() -> int:

@@ -18,7 +18,7 @@ PAGE = 50
 
 @bp.app_context_processor
 def unread_badge() -> dict:
-    """The unread count in the header of every page (one bounded COUNT query)."""
+    """The unread count in the header of every page (one COUNT over the unread-index entries)."""
     if not current_user or not current_user.is_authenticated:
         return {"nav_unread": 0}
     return {"nav_unread": profile.unread_count(core(), current_user.id)}

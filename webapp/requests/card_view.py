@@ -61,6 +61,7 @@ def names_for(card: dict) -> dict[str, str]:
     for event in card["timeline"]:
         logins.update((event["actor"], event["on_behalf_of"], (event.get("data") or {}).get("to")))
     logins.update(item["uploaded_by"] for item in card["attachments"])
+    logins.update(version["uploaded_by"] for version in card.get("versions") or ())
     return profile.display_names(core(), logins)
 
 
@@ -73,9 +74,27 @@ def my_tasks(card: dict, viewer_login: str) -> list[dict]:
     return result
 
 
+def approved_in_round(card: dict) -> bool:
+    """True when someone approved (or signed) in the current round: a new version then restarts the approvals."""
+    return any(task["outcome"] in ("approved", "completed") and task["kind"] != "provide_documents"
+               for task in card["tasks"])
+
+
+def contract_extras(card: dict) -> dict:
+    """A contract's version history (newest first) and its files other than the versions."""
+    if card["kind"] != "contract":
+        return {}
+    return {
+        "versions": list(reversed(card["versions"])),
+        "files": [item for item in card["attachments"] if item["purpose"] != "contract_version"],
+        "approved_in_round": approved_in_round(card),
+    }
+
+
 def context(card: dict, viewer_login: str) -> dict:
     """Everything the card template needs."""
     return {
+        **contract_extras(card),
         "card": card,
         "steps": progress(card),
         "names": names_for(card),

@@ -5,19 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
-from soglasie.errors import DomainError, ValidationError, t
-from soglasie.services import actions, directory, queries
-from soglasie.services.common import Upload, parse_deadline
+from soglasie.errors import DomainError, ValidationError
+from soglasie.services import actions, contracts, directory, queries
+from soglasie.services.common import Upload
 from soglasie.services.payment_requests import create_payment_request
-from soglasie.services.queries import CardFilter
-from soglasie.validation import clean_amount, clean_bank_details, clean_inn, clean_kpp
+from soglasie.validation import clean_bank_details, clean_inn, clean_kpp
 from webapp.auth import require_login
 from webapp.i18n import money
 from webapp.requests import card_view
 from webapp.requests.forms import NewRequestForm
 from webapp.runtime import actor_id, core, locale, now
-from webapp.ui import attach_error, back_to, choices, perform
+from webapp.ui import attach_error, back_to, card_url, choices, file_url, perform
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 bp.before_request(require_login)
@@ -28,19 +28,44 @@ def _cost_item_choices() -> list[tuple[str, str]]:
         (item["code"], f"{item['name']} · {item['code']}") for item in directory.list_cost_items(core())])
 
 
-def _contract_choices():
-    """Signed contracts the user may pay against (the core checks the counterparty and dates)."""
-    signed = queries.list_cards(core(), actor_id(), CardFilter(kind="contract", stage="signed"), 1, 200)["items"]
-    return choices([("", _("— without a contract —"))] + [
-        (item["id"], f"№{item['id']} · {item['counterparty']['name']} · {money(item['amount'])}") for item in signed])
+def _contract_choices(form: NewRequestForm):
+    """Signed contracts valid today the user may pay against, each with what is left of it.
+
+    With a counterparty chosen, only its contracts; app.js narrows the list as the user picks
+    one and warns when the amount exceeds the remainder (the rules decide when filing).
+    """
+    chosen = inn_of(form.counterparty_inn.data) if not form.new_counterparty.data else None
+    payable = contracts.payable_contracts(core(), actor_id(), now())
+    if chosen and chosen.isdigit():
+        payable = [item for item in payable if item["counterparty"]["inn"] == chosen]
+    options = [(item["id"], _("№%(id)d · %(subject)s · %(counterparty)s · %(remaining)s left", id=item["id"],
+                              subject=item["subject"], counterparty=item["counterparty"]["name"],
+                              remaining=money(item["remaining"])),
+                {"data-inn": item["counterparty"]["inn"], "data-remaining": item["remaining"],
+                 "data-remaining-text": money(item["remaining"])})
+               for item in payable]
+    return [SelectChoice("", _("— without a contract —"))] + [
+        SelectChoice(str(value), label, render_kw=attributes) for value, label, attributes in options]
+
+
+def _prefill(form: NewRequestForm) -> None:
+    """`?contract=N` (the contract card's "Pay against it" link): that contract and its counterparty."""
+    wanted = request.args.get("contract", "")
+    found = next((item for item in contracts.payable_contracts(core(), actor_id(), now())
+                  if str(item["id"]) == wanted), None)
+    if found is not None:
+        form.contract_id.data = str(found["id"])
+        form.counterparty_inn.data = found["counterparty"]["inn"]
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """The new payment request form; saving it starts the process."""
     form = NewRequestForm()
+    if request.method == "GET":
+        _prefill(form)
     form.cost_item.choices = _cost_item_choices()
-    form.contract_id.choices = _contract_choices()
+    form.contract_id.choices = _contract_choices(form)
     status = 200
     if form.validate_on_submit():
         try:
@@ -60,22 +85,20 @@ def new():
 
 
 def _file(form: NewRequestForm):
-    """Create the counterparty first when asked to, after checking everything else would pass."""
+    """File the request; a new counterparty is added with it in the same transaction."""
     storage = form.invoice.data
     upload = Upload(storage.read(), storage.filename or "invoice") if storage else None
-    inn = _inn_of(form.counterparty_inn.data)
+    new_counterparty = None
     if form.new_counterparty.data:
-        _precheck(form, upload)
-        inn = directory.create_counterparty(
-            core(), actor_id(), now(), name=form.new_name.data, inn=form.new_inn.data, kpp=form.new_kpp.data,
-            bik=form.new_bik.data, account=form.new_account.data)["inn"]
+        new_counterparty = {"name": form.new_name.data, "inn": form.new_inn.data, "kpp": form.new_kpp.data,
+                            "bik": form.new_bik.data, "account": form.new_account.data}
     return create_payment_request(
-        core(), actor_id(), now(), counterparty_inn=inn, amount=form.amount.data, cost_item=form.cost_item.data,
-        invoice=upload, deadline=form.deadline.data or None, comment=form.comment.data,
-        contract_id=form.contract_id.data or None)
+        core(), actor_id(), now(), counterparty_inn=inn_of(form.counterparty_inn.data), amount=form.amount.data,
+        cost_item=form.cost_item.data, invoice=upload, deadline=form.deadline.data or None,
+        comment=form.comment.data, contract_id=form.contract_id.data or None, new_counterparty=new_counterparty)
 
 
-def _inn_of(picked: str | None) -> str | None:
+def inn_of(picked: str | None) -> str | None:
     """The picker's value: an INN, or a name typed in full that names exactly one counterparty."""
     value = (picked or "").strip()
     if not value or value.replace(" ", "").isdigit():
@@ -86,31 +109,22 @@ def _inn_of(picked: str | None) -> str | None:
     return chosen[0]["inn"] if len(chosen) == 1 else value
 
 
-def _precheck(form: NewRequestForm, upload: Upload | None) -> None:
-    """The request's own fields, checked before a new counterparty is written (no orphan rows)."""
-    clean_amount(form.amount.data)
-    if form.cost_item.data not in {choice.value for choice in form.cost_item.choices if choice.value}:
-        raise ValidationError(t("Выберите статью затрат.", "Choose a cost item."), "cost_item")
-    parse_deadline(form.deadline.data or None, "deadline", core().rulebook.calendar)
-    if upload is None:
-        raise ValidationError(t("Приложите счёт на оплату.", "Attach the invoice."), "invoice")
-    core().store.check(upload.data, upload.filename, "invoice")
-
-
 @bp.get("/<id:card_id>")
 def card(card_id: int):
     """The card: every field, progress, tasks, files, the timeline and the viewer's actions.
 
-    Contracts open here too until they get their own pages, so that their approvers and the
-    signer can act on them from My work.
+    A contract's id leads to its own page (/contracts/<id>), as a payment's id does from there.
     """
     view = queries.get_card(core(), actor_id(), card_id, now())
+    if view["kind"] != "payment":
+        return redirect(card_url(card_id, view["kind"]))
     return render_template("requests/card.html", now=now(), **card_view.context(view, current_user.login))
 
 
 @bp.post("/<id:card_id>/<any(freeze, unfreeze, restart):action>")
 def card_action(card_id: int, action: str):
-    """Freeze, unfreeze or restart from the card's buttons."""
+    """Freeze, unfreeze or restart from the card's buttons (a contract's actions live under /contracts)."""
+    queries.require_card_kind(core(), actor_id(), card_id, "payment")
     comment = (request.form.get("comment") or "")[:5000] or None
     calls = {
         "freeze": (lambda: actions.freeze(core(), actor_id(), card_id, now(), comment), _("The request is frozen.")),
@@ -125,8 +139,15 @@ def card_action(card_id: int, action: str):
 
 @bp.get("/<id:card_id>/files/<id:attachment_id>")
 def download(card_id: int, attachment_id: int):
-    """An attachment of a card the viewer may see, always as a download with its stored type."""
+    """An attachment of a payment request the viewer may see (a contract's files redirect to its path)."""
+    return send_attachment(card_id, attachment_id, "payment")
+
+
+def send_attachment(card_id: int, attachment_id: int, kind: str):
+    """A card's attachment, always as a download with its stored type; under the other kind's path, a redirect."""
     view = queries.get_card(core(), actor_id(), card_id, now())
+    if view["kind"] != kind:
+        return redirect(file_url(card_id, view["kind"], attachment_id))
     found = next((item for item in view["attachments"] if item["id"] == attachment_id), None)
     if found is None:
         abort(404)

@@ -15,7 +15,7 @@ from soglasie.services.queries import CardFilter
 from webapp.auth import require_login
 from webapp.requests import card_view
 from webapp.runtime import actor_id, core, now
-from webapp.ui import back_to, perform
+from webapp.ui import back_to, card_url, perform
 
 bp = Blueprint("tasks", __name__)
 bp.before_request(require_login)
@@ -26,11 +26,13 @@ MY_WORK_TASKS = 30  # the soonest deadlines; the board and the list show the res
 
 @bp.get("/")
 def my_work():
-    """My open tasks with deadlines, my requests by stage, and the latest notifications."""
+    """My open tasks with deadlines, my requests and contracts by stage, and the latest notifications."""
     tasks = worklists.my_open_tasks(core(), actor_id(), now(), limit=MY_WORK_TASKS)
     mine = board(core(), actor_id(), CardFilter(mine=True), now(), per_column=5)
+    my_contracts = board(core(), actor_id(), CardFilter(kind="contract", mine=True), now(), per_column=5)
     inbox = profile.inbox(core(), actor_id(), limit=6)
-    return render_template("tasks/my_work.html", tasks=tasks, mine=mine, inbox=inbox, now=now())
+    return render_template("tasks/my_work.html", tasks=tasks, mine=mine, my_contracts=my_contracts, inbox=inbox,
+                           now=now())
 
 
 def _card_of(task_id: int) -> int:
@@ -41,9 +43,18 @@ def _card_of(task_id: int) -> int:
         return task.card_id
 
 
+def _card_page(task_id: int) -> str:
+    """The page of the card the task belongs to (a contract's or a payment request's)."""
+    with core().db.read() as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            abort(404)
+        return card_url(task.card_id, task.card.kind)
+
+
 @bp.get("/tasks/<id:task_id>")
 def task(task_id: int):
-    """A task card: the request's payment details, the memo from the rules, files and actions."""
+    """A task card: the payment details (or the contract and its latest version), the memo, files and actions."""
     card = queries.get_card(core(), actor_id(), _card_of(task_id), now())
     found = next((item for item in card["tasks"] if item["id"] == task_id), None)
     if found is None:  # a task of an earlier round: its card tells the story
@@ -77,7 +88,7 @@ def act(task_id: int, action: str):
         "complete": (lambda: actions.complete(core(), who, task_id, when, _text("comment")), _("Task completed.")),
     }
     call, message = calls[action]
-    return perform(call, message, back_to(url_for("requests.card", card_id=_card_of(task_id))))
+    return perform(call, message, back_to(_card_page(task_id)))
 
 
 def _files(name: str) -> list[Upload]:
@@ -104,4 +115,4 @@ def answer(task_id: int):
     files, comment = _files("files"), _text("comment")
     return perform(lambda: actions.answer_documents(core(), actor_id(), task_id, now(), comment, files),
                    _("Your answer is sent; the request returns to its approver."),
-                   back_to(url_for("requests.card", card_id=_card_of(task_id))))
+                   back_to(_card_page(task_id)))

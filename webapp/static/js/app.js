@@ -251,6 +251,61 @@
     describe();
   });
 
+  /* --- the payment form's contract picker: the chosen counterparty's contracts, the remainder -- */
+
+  function amountValue(text) {
+    var value = (text || "").replace(/[\s\u00a0]/g, "");
+    if (value.indexOf(",") >= 0 && value.indexOf(".") < 0) { value = value.replace(",", "."); }
+    return /^\d+(\.\d+)?$/.test(value) ? Number(value) : null;
+  }
+
+  all("form[data-new-request]").forEach(function (form) {
+    var select = form.querySelector("select[name=contract_id]");
+    var picker = form.querySelector("[data-counterparty-picker]");
+    var amount = form.querySelector("input[name=amount]");
+    var note = form.querySelector("[data-contract-note]");
+    if (!select || !note) { return; }
+
+    function narrow() {
+      var inn = picker ? picker.value.trim() : "";
+      var known = /^\d{10}(\d{2})?$/.test(inn);
+      var offered = 0;
+      all("option", select).forEach(function (option) {
+        if (!option.value) { return; }
+        var fits = !known || option.getAttribute("data-inn") === inn;
+        option.hidden = !fits;
+        option.disabled = !fits;
+        if (fits) { offered += 1; }
+      });
+      if (select.selectedOptions.length && select.selectedOptions[0].disabled) { select.value = ""; }
+      return known && offered === 0;
+    }
+
+    function explain() {
+      var none = narrow();
+      var option = select.selectedOptions.length ? select.selectedOptions[0] : null;
+      var over = false;
+      var text = "";
+      if (option && option.value) {
+        var remaining = Number(option.getAttribute("data-remaining"));
+        var wanted = amountValue(amount ? amount.value : "");
+        var left = option.getAttribute("data-remaining-text");
+        over = wanted !== null && wanted > remaining;
+        text = msg(over ? "contract_over" : "contract_left", { remaining: left });
+      } else if (none) {
+        text = msg("no_contracts");
+      }
+      note.textContent = text;
+      note.hidden = !text;
+      note.className = over ? "hint notice" : "hint";
+    }
+
+    select.addEventListener("change", explain);
+    if (amount) { amount.addEventListener("input", explain); }
+    if (picker) { picker.addEventListener("input", explain); picker.addEventListener("change", explain); }
+    explain();
+  });
+
   /* --- forms: confirmation, client checks before sending, no double submits ----------------- */
 
   document.addEventListener("submit", function (event) {
@@ -282,6 +337,13 @@
         if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
       });
     });
+  });
+
+  /* On a phone the main menu scrolls sideways: keep the current page's entry in view. */
+  all(".mainnav [aria-current=page]").forEach(function (link) {
+    var nav = link.parentNode;
+    var overflow = link.getBoundingClientRect().right - nav.getBoundingClientRect().right;
+    if (overflow > 0) { nav.scrollLeft += overflow + 8; }
   });
 
   /* On a phone the filters start folded unless some are active. */
@@ -340,7 +402,7 @@
   /* --- copy buttons next to bank details and new tokens -------------------------------------- */
 
   all("[data-copy]").forEach(function (element) {
-    var value = element.textContent.trim();
+    var value = element.getAttribute("data-copy") || element.textContent.trim();
     if (!navigator.clipboard || !value || value === "—") { return; }
     var button = document.createElement("button");
     button.type = "button";
