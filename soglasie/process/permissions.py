@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from soglasie.errors import NotFound, PermissionDenied, t
@@ -38,9 +38,10 @@ def visible_cards_clause(session: Session, user: User) -> ColumnElement[bool]:
     departments = headed_departments(session, user)
     if departments:
         clauses.append(Card.department_id.in_(departments))
-    # Cards with a task of his: an uncorrelated IN over his (few) tasks, found through the
-    # assignee index, instead of an EXISTS probed for every card of a large list.
-    clauses.append(Card.id.in_(select(Task.card_id).where(Task.assignee_id == user.id)))
+    # Cards with a task of his, tested last: the cheap column tests above settle most cards
+    # first (OR short-circuits), so the EXISTS is probed only for the rest. (An IN over his
+    # task ids instead made a head's board five times slower: a head has thousands of tasks.)
+    clauses.append(exists().where(Task.card_id == Card.id, Task.assignee_id == user.id))
     return or_(*clauses)
 
 
