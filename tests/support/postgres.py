@@ -36,13 +36,44 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_orphans(bindir: Path, as_postgres: bool) -> None:
+    """Stop clusters whose test process died without its teardown (a crash, a kill -9)."""
+    for base in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((base / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if _pid_alive(owner):
+            continue
+        command = [str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "immediate", "stop"]
+        if as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, capture_output=True, timeout=60)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+PREFIX = "soglasie-pg-"
+
+
 class PostgresCluster:
     """initdb + pg_ctl start/stop; `url(dbname)` gives a SQLAlchemy URL."""
 
     def __init__(self) -> None:
         self.bindir = _bindir()
+        stop_orphans(self.bindir, os.geteuid() == 0)
         self.port = _free_port()
-        self.base = Path(tempfile.mkdtemp(prefix="soglasie-pg-"))
+        self.base = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.base / "owner.pid").write_text(str(os.getpid()))
         self.datadir = self.base / "data"
         self.as_postgres = os.geteuid() == 0
         if self.as_postgres:
