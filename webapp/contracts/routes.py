@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from soglasie.errors import Conflict, DomainError, ValidationError
-from soglasie.services import actions, contracts, directory, queries
+from soglasie.services import contracts, directory, queries
 from soglasie.services.common import Upload
 from webapp.auth import require_login
 from webapp.contracts.forms import NewContractForm, NewVersionForm
 from webapp.requests import card_view
-from webapp.requests.routes import inn_of, send_attachment
+from webapp.requests.routes import inn_of, perform_card_action, send_attachment
 from webapp.runtime import actor_id, core, locale, now
-from webapp.ui import attach_error, back_to, card_url, perform
+from webapp.ui import attach_error, card_url
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 bp.before_request(require_login)
@@ -100,17 +100,9 @@ def upload_version(card_id: int):
 @bp.post("/<id:card_id>/<any(freeze, unfreeze, restart):action>")
 def card_action(card_id: int, action: str):
     """Freeze, unfreeze or restart from the card's buttons."""
-    queries.require_card_kind(core(), actor_id(), card_id, "contract")
-    comment = (request.form.get("comment") or "")[:5000] or None
-    calls = {
-        "freeze": (lambda: actions.freeze(core(), actor_id(), card_id, now(), comment), _("The contract is frozen.")),
-        "unfreeze": (lambda: actions.unfreeze(core(), actor_id(), card_id, now(), comment),
-                     _("The contract is running again.")),
-        "restart": (lambda: actions.restart(core(), actor_id(), card_id, now()),
-                    _("The contract is restarted: a new round of approvals begins.")),
-    }
-    call, message = calls[action]
-    return perform(call, message, back_to(url_for(".card", card_id=card_id)))
+    messages = {"freeze": _("The contract is frozen."), "unfreeze": _("The contract is running again."),
+                "restart": _("The contract is restarted: a new round of approvals begins.")}
+    return perform_card_action(card_id, action, "contract", messages[action])
 
 
 @bp.get("/<id:card_id>/files/<id:attachment_id>")

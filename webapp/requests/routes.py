@@ -124,17 +124,21 @@ def card(card_id: int):
 @bp.post("/<id:card_id>/<any(freeze, unfreeze, restart):action>")
 def card_action(card_id: int, action: str):
     """Freeze, unfreeze or restart from the card's buttons (a contract's actions live under /contracts)."""
-    queries.require_card_kind(core(), actor_id(), card_id, "payment")
+    messages = {"freeze": _("The request is frozen."), "unfreeze": _("The request is running again."),
+                "restart": _("The request is restarted: a new round of approvals begins.")}
+    return perform_card_action(card_id, action, "payment", messages[action])
+
+
+def perform_card_action(card_id: int, action: str, kind: str, success: str):
+    """Freeze, unfreeze or restart a card of `kind` (404 for another kind), then back to its page."""
+    queries.require_card_kind(core(), actor_id(), card_id, kind)
     comment = (request.form.get("comment") or "")[:5000] or None
     calls = {
-        "freeze": (lambda: actions.freeze(core(), actor_id(), card_id, now(), comment), _("The request is frozen.")),
-        "unfreeze": (lambda: actions.unfreeze(core(), actor_id(), card_id, now(), comment),
-                     _("The request is running again.")),
-        "restart": (lambda: actions.restart(core(), actor_id(), card_id, now()),
-                    _("The request is restarted: a new round of approvals begins.")),
+        "freeze": lambda: actions.freeze(core(), actor_id(), card_id, now(), comment),
+        "unfreeze": lambda: actions.unfreeze(core(), actor_id(), card_id, now(), comment),
+        "restart": lambda: actions.restart(core(), actor_id(), card_id, now()),
     }
-    call, message = calls[action]
-    return perform(call, message, back_to(url_for(".card", card_id=card_id)))
+    return perform(calls[action], success, back_to(url_for(".card", card_id=card_id)))
 
 
 @bp.get("/<id:card_id>/files/<id:attachment_id>")
