@@ -169,15 +169,7 @@ class FakeBotApi:
 
     def post_to_webhook(self, update: dict, secret: str | None) -> int:
         """POST an update to the bot's webhook with `secret` in the header; the HTTP status."""
-        request = urllib.request.Request(self.state.webhook["url"], data=json.dumps(update).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        if secret is not None:
-            request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
-        try:
-            with urllib.request.urlopen(request, timeout=5) as answer:
-                return answer.status
-        except urllib.error.HTTPError as error:
-            return error.code
+        return post_update(self.state.webhook["url"], update, secret)
 
     # --- looking --------------------------------------------------------------------------------
 
@@ -395,3 +387,16 @@ def _handler(fake: FakeBotApi):
             pass
 
     return Handler
+
+
+def post_update(url: str, update, secret: str | None) -> int:
+    """POST an update as Telegram does, `secret` in the secret-token header; the HTTP status."""
+    request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    if secret is not None:
+        request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code

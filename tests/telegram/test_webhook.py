@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import urllib.error
-import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,6 +12,7 @@ from soglasie.services.telegram_links import create_link
 from soglasie.telegram_bot.service import BotOptions, BotService, webhook_secret
 from tests.conftest import T0
 from tests.telegram.conftest import CHATS, RunningBot, fast_pacer
+from tests.telegram.fake_bot_api import post_update
 
 CHAT = CHATS["mhead"]
 
@@ -45,18 +43,6 @@ def _start_update(core, users) -> dict:
         "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
 
 
-def _post(url: str, update: dict, secret: str | None) -> int:
-    request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    if secret is not None:
-        request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return answer.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def _linked(core, users) -> int | None:
     with core.db.read() as session:
         return session.get(User, users["mhead"]).telegram_chat_id
@@ -71,8 +57,8 @@ def test_the_bot_registers_its_webhook_with_a_secret(tg_core, fake_api, webhook_
 @pytest.mark.parametrize("secret", [None, "", "wrong", "x" * 64])
 def test_a_wrong_secret_gets_403_and_nothing_is_processed(tg_core, users, fake_api, webhook_bot, secret):
     update = _start_update(tg_core, users)
-    assert _post(tg_core.settings.telegram_webhook_url, update, secret) == 403
-    assert _post(tg_core.settings.telegram_webhook_url, update, webhook_secret(tg_core)[:-1] + "0") == 403
+    assert post_update(tg_core.settings.telegram_webhook_url, update, secret) == 403
+    assert post_update(tg_core.settings.telegram_webhook_url, update, webhook_secret(tg_core)[:-1] + "0") == 403
     fake_api.user_sends(CHATS["ops"], "/help")  # a genuine update after them: processed, as a barrier
     fake_api.wait_sent(CHATS["ops"])
     assert fake_api.sent(CHAT) == [] and _linked(tg_core, users) is None
@@ -86,8 +72,8 @@ def test_the_right_secret_is_processed(tg_core, users, fake_api, webhook_bot):
 
 def test_other_paths_and_bodies_are_refused(tg_core, users, webhook_bot):
     url, secret = tg_core.settings.telegram_webhook_url, webhook_secret(tg_core)
-    assert _post(url.replace("/tg/hook", "/other"), _start_update(tg_core, users), secret) == 404
-    assert _post(url, ["not", "an", "update"], secret) == 400
+    assert post_update(url.replace("/tg/hook", "/other"), _start_update(tg_core, users), secret) == 404
+    assert post_update(url, ["not", "an", "update"], secret) == 400
 
 
 def test_a_configured_secret_is_used_as_is(tg_core):
