@@ -26,7 +26,7 @@ from soglasie.services import actions, payment_requests  # noqa: E402
 from soglasie.services.common import Upload  # noqa: E402
 from soglasie.settings import REPO_ROOT, Settings  # noqa: E402
 from tests.support.files import pdf_bytes  # noqa: E402
-from tests.support.postgres import PostgresCluster  # noqa: E402
+from tests.support.postgres import throwaway_database  # noqa: E402
 
 T0 = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.timezone.utc)
 
@@ -87,33 +87,20 @@ def main() -> None:
     args = parser.parse_args()
     print("| backend | transition | n | median ms | p95 ms |\n|---|---|---|---|---|")
     for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
-            cluster = None
-            if backend == "postgresql":
-                cluster = PostgresCluster()
-                cluster.start()
-                cluster.admin_sql("CREATE DATABASE bench")
-                url = cluster.url("bench")
-            else:
-                url = f"sqlite:///{tmp}/bench.db"
-            try:
-                core = _core(url, Path(tmp) / "data")
-                started = time.perf_counter()
-                samples = drive(core, args.requests)
-                elapsed = time.perf_counter() - started
-                everything = [value for values in samples.values() for value in values]
-                for kind in ("create", "approve", "attach", "complete"):
-                    values = samples[kind]
-                    print(f"| {backend} | {kind} | {len(values)} | {statistics.median(values) * 1000:.2f} "
-                          f"| {_ms(values, 0.95):.2f} |")
-                print(f"| {backend} | **any transition** | {len(everything)} | "
-                      f"{statistics.median(everything) * 1000:.2f} | {_ms(everything, 0.95):.2f} |")
-                print(f"<!-- {backend}: {args.requests} requests to paid in {elapsed:.1f} s -->")
-                core.db.dispose()
-            finally:
-                if cluster:
-                    cluster.stop()
-
+        with tempfile.TemporaryDirectory() as tmp, throwaway_database(backend, Path(tmp)) as url:
+            core = _core(url, Path(tmp) / "data")
+            started = time.perf_counter()
+            samples = drive(core, args.requests)
+            elapsed = time.perf_counter() - started
+            everything = [value for values in samples.values() for value in values]
+            for kind in ("create", "approve", "attach", "complete"):
+                values = samples[kind]
+                print(f"| {backend} | {kind} | {len(values)} | {statistics.median(values) * 1000:.2f} "
+                      f"| {_ms(values, 0.95):.2f} |")
+            print(f"| {backend} | **any transition** | {len(everything)} | "
+                  f"{statistics.median(everything) * 1000:.2f} | {_ms(everything, 0.95):.2f} |")
+            print(f"<!-- {backend}: {args.requests} requests to paid in {elapsed:.1f} s -->")
+            core.db.dispose()
 
 if __name__ == "__main__":
     main()

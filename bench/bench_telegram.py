@@ -38,7 +38,7 @@ from soglasie.services.common import Upload  # noqa: E402
 from soglasie.settings import REPO_ROOT, Settings  # noqa: E402
 from soglasie.telegram_bot.service import BotOptions, BotService, utc_now  # noqa: E402
 from tests.support.files import pdf_bytes  # noqa: E402
-from tests.support.postgres import PostgresCluster  # noqa: E402
+from tests.support.postgres import throwaway_database  # noqa: E402
 from tests.telegram.fake_bot_api import FakeBotApi  # noqa: E402
 
 CHAT_BASE = 8_000_000_000
@@ -222,18 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print("| backend | measurement | result | 429 | per chat / overall |\n|---|---|---|---|---|")
     for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
-            cluster = None
-            if backend == "postgresql":
-                cluster = PostgresCluster()
-                cluster.start()
-                cluster.admin_sql("CREATE DATABASE bench")
-            try:
-                url = cluster.url("bench") if cluster else f"sqlite:///{Path(tmp) / 'bench.db'}"
-                _report(backend, *run(url, Path(tmp) / "data", args), args)
-            finally:
-                if cluster:
-                    cluster.stop()
+        with tempfile.TemporaryDirectory() as tmp, throwaway_database(backend, Path(tmp)) as url:
+            _report(backend, *run(url, Path(tmp) / "data", args), args)
     return 0
 
 

@@ -13,6 +13,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -114,3 +116,19 @@ class PostgresCluster:
                              autocommit=True) as connection:
             for statement in statements:
                 connection.execute(statement)
+
+
+@contextmanager
+def throwaway_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of an empty database for a benchmark: a SQLite file in `directory`, or a
+    database of a PostgreSQL cluster started for it and stopped afterwards."""
+    if backend != "postgresql":
+        yield f"sqlite:///{directory / 'bench.db'}"
+        return
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        cluster.admin_sql("CREATE DATABASE bench")
+        yield cluster.url("bench")
+    finally:
+        cluster.stop()
