@@ -95,9 +95,9 @@ def dispatch(core: Core, now: dt.datetime, channels: Mapping[str, Channel], limi
     return dict(counts)
 
 
-def pending_count(core: Core, now: dt.datetime, channels: tuple[str, ...]) -> int:
-    """How many messages of `channels` are due (for logs and the dispatcher's idle sleep)."""
+def has_due_messages(core: Core, now: dt.datetime, channels: tuple[str, ...]) -> bool:
+    """True when a message of `channels` is due: the idle poll's cheap read, before taking the write lock."""
     with core.db.read() as session:
-        return len(session.scalars(select(OutboxMessage.id).where(
+        return session.scalar(select(OutboxMessage.id).where(
             OutboxMessage.channel.in_(channels), OutboxMessage.status.in_(("pending", "sending")),
-            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)).limit(1000)).all())
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)).limit(1)) is not None

@@ -22,7 +22,6 @@ from soglasie.rulebook.sla import sla_schedule
 from soglasie.services.common import process_context
 
 BATCH_SIZE = 500
-SLA_KINDS = ("check", "reminder", "escalation")
 
 
 def sweep(core: Core, now: dt.datetime, batch_size: int = BATCH_SIZE) -> dict[str, int]:

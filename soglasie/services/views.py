@@ -13,9 +13,8 @@ from soglasie.models import (Attachment, Card, ContractVersion, CostItem, Counte
 from soglasie.process import permissions
 from soglasie.process.facts import contract_committed
 from soglasie.process.definitions import task_definition
-from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED, ProcessDefinition, RuleBook
+from soglasie.rulebook.model import FROZEN, REJECTED, ProcessDefinition, RuleBook
 
-STATE_BY_STAGE_KIND = {REJECTED: "rejected", FROZEN: "frozen", DOCUMENTS_REQUESTED: "documents_requested"}
 
 
 def iso(at: dt.datetime | None, tz: ZoneInfo) -> str | None:

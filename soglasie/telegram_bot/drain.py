@@ -17,7 +17,7 @@ from telegram import Bot
 
 from soglasie.core import Core
 from soglasie.notifications.channels import Delivery, DeliveryResult
-from soglasie.services.dispatch import claim, pending_count, record
+from soglasie.services.dispatch import claim, has_due_messages, record
 from soglasie.telegram_bot.channel import SEND_WINDOW_S
 from soglasie.telegram_bot.compose import Outgoing, compose_batch
 from soglasie.telegram_bot.pacing import SendWindow
@@ -61,7 +61,7 @@ class OutboxDrain:
     async def _round(self) -> None:
         room = self.capacity - len(self._in_flight)
         now = self.clock()
-        if room <= 0 or not await asyncio.to_thread(pending_count, self.core, now, CHANNELS):
+        if room <= 0 or not await asyncio.to_thread(has_due_messages, self.core, now, CHANNELS):
             return  # a cheap read when idle: no write lock every half second
         deliveries, outgoing = await asyncio.to_thread(self._claim, now, room)
         if not deliveries:
