@@ -48,7 +48,7 @@ class Settings:
         """Read the documented environment variables, with working embedded-mode defaults."""
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("SOGLASIE_DATA_DIR") or REPO_ROOT / "var").resolve()
-        rules_dir = Path(env.get("SOGLASIE_RULES_DIR") or REPO_ROOT / "rules").resolve()
+        rules_dir = rules_dir_from_env(env)
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'soglasie.db'}"
         return cls(
             database_url=database_url,
@@ -67,6 +67,12 @@ class Settings:
     def with_overrides(self, **changes) -> "Settings":
         """A copy with some fields replaced (tests, the CLI's --database option)."""
         return replace(self, **changes)
+
+
+def rules_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """`SOGLASIE_RULES_DIR`, else the repository's `rules/` — for commands that need nothing more."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("SOGLASIE_RULES_DIR") or REPO_ROOT / "rules").resolve()
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -81,10 +80,9 @@ def rules_dir(args) -> Path:
     """The rules directory: the argument, else SOGLASIE_RULES_DIR, else the repository's rules/."""
     if getattr(args, "dir", None):
         return Path(args.dir)
-    from soglasie.settings import Settings  # noqa: PLC0415 - entry point builds settings once
+    from soglasie.settings import rules_dir_from_env  # noqa: PLC0415 - only these commands need it
 
-    # These commands need no secret key: a placeholder keeps Settings from creating one.
-    return Settings.from_env({**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or "-"}).rules_dir
+    return rules_dir_from_env()  # not Settings.from_env(): that would create a secret key
 
 
 def run_check(args) -> int:
