@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from soglasie import schema  # noqa: E402
 from soglasie.core import Core  # noqa: E402
 from soglasie.demo import load_demo  # noqa: E402
-from soglasie.services import actions, payment_requests  # noqa: E402
+from soglasie.services import actions  # noqa: E402
+from soglasie.services.cards import CardInput, create_card  # noqa: E402
 from soglasie.services.common import Upload  # noqa: E402
 from soglasie.settings import REPO_ROOT, Settings  # noqa: E402
 from tests.support.files import pdf_bytes  # noqa: E402
@@ -58,9 +59,8 @@ def drive(core: Core, requests: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = defaultdict(list)
     for number in range(requests):
         now = T0 + dt.timedelta(seconds=number)
-        created = _timed(samples, "create", lambda: payment_requests.create_payment_request(
-            core, ids["memployee"], now, counterparty_inn="7701526010", amount="1500.00", cost_item="PACK",
-            invoice=invoice))
+        created = _timed(samples, "create", lambda: create_card(core, ids["memployee"], now, "payment", CardInput(
+            counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice)))
         for stage, login in (("head_approval", "mhead"), ("finance_review", "finance")):
             with core.db.read() as session:
                 task_id = session.scalar(select(Task.id).where(Task.card_id == created.card_id, Task.stage == stage))

@@ -33,7 +33,7 @@ from soglasie.core import Core  # noqa: E402
 from soglasie.demo import load_demo  # noqa: E402
 from soglasie.models import Department, OutboxMessage, User  # noqa: E402
 from soglasie.notifications.outbox import Notice, enqueue  # noqa: E402
-from soglasie.services import payment_requests  # noqa: E402
+from soglasie.services.cards import CardInput, create_card  # noqa: E402
 from soglasie.services.common import Upload  # noqa: E402
 from soglasie.settings import REPO_ROOT, Settings  # noqa: E402
 from soglasie.telegram_bot.service import BotOptions, BotService, utc_now  # noqa: E402
@@ -159,9 +159,8 @@ def latency(core: Core, fake: FakeBotApi, employees: list[int], calls: int, spac
     committed: dict[int, float] = {}
     with Bot(core):
         for number in range(calls):
-            created = payment_requests.create_payment_request(
-                core, employees[number % len(employees)], utc_now(), counterparty_inn="7701526010",
-                amount="1500.00", cost_item="PACK", invoice=invoice)
+            created = create_card(core, employees[number % len(employees)], utc_now(), "payment", CardInput(
+                counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice))
             committed[created.card_id] = time.monotonic()
             time.sleep(spacing)
         deadline = time.monotonic() + 30

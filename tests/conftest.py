@@ -24,14 +24,14 @@ from soglasie.core import Core
 from soglasie.db import Database
 from soglasie.demo import load_demo
 from soglasie.models import User
-from soglasie.settings import REPO_ROOT, Settings
+from soglasie.settings import Settings
 from tests.support.files import pdf_bytes
 from tests.support.postgres import PostgresCluster
+from tests.support.rules import RULES_DIR
 
 MSK = ZoneInfo("Europe/Moscow")
 # A Tuesday morning, working time: most tests start here and pass time explicitly.
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=MSK)
-RULES_DIR = REPO_ROOT / "rules"
 WITHOUT_POSTGRES = os.environ.get("SOGLASIE_TESTS_WITHOUT_POSTGRES") == "1"
 BACKENDS = ["sqlite"] if WITHOUT_POSTGRES else ["sqlite", "postgresql"]
 _counter = itertools.count()

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from soglasie.services import actions, payment_requests, queries
+from soglasie.services import actions, documents, queries
+from soglasie.services.cards import CardInput, create_card
 from tests.conftest import T0
+
+
+def create_payment_request(core, actor_id, now, *, invoice=None, **fields):
+    """File a payment request through the generic service (the shape the old service had)."""
+    return create_card(core, actor_id, now, "payment", CardInput(document=invoice, document_field="invoice", **fields))
+
+
+def create_contract(core, actor_id, now, **fields):
+    """File a contract through the generic service."""
+    return create_card(core, actor_id, now, "contract", CardInput(**fields))
+
+
+def add_contract_version(core, actor_id, card_id, document, now, comment=None):
+    """A new version of a contract's document (only contracts: other cards are not found)."""
+    return documents.add_version(core, actor_id, card_id, document, now, comment, process_id="contract")
 
 
 def file_request(core, users, invoice, who: str = "memployee", amount: str = "150000.00", now=T0, **fields) -> int:
     """File a payment request as `who` and return its card id."""
     fields.setdefault("counterparty_inn", "7701526010")
     fields.setdefault("cost_item", "PACK")
-    created = payment_requests.create_payment_request(
+    created = create_payment_request(
         core, users[who], now, amount=amount, invoice=invoice, **fields)
     return created.card_id
 
@@ -46,12 +62,11 @@ CONTRACT = {"counterparty_inn": "7701526010", "subject": "Поставка ба�
 
 def file_contract(core, users, who: str = "memployee", now=T0, text: str = "contract v1", **changes) -> int:
     """File a contract as `who` (version 1 a small PDF) and return its card id."""
-    from soglasie.services import contracts
     from soglasie.services.common import Upload
     from tests.support.files import pdf_bytes
 
     fields = {**CONTRACT, "document": Upload(pdf_bytes(text), f"{text}.pdf"), **changes}
-    return contracts.create_contract(core, users[who], now, **fields).card_id
+    return create_contract(core, users[who], now, **fields).card_id
 
 
 def sign_contract(core, users, card_id: int, now=T0) -> None:

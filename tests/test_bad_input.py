@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from soglasie.errors import Conflict, ValidationError
 from soglasie.models import Attachment, Card, Counterparty, TimelineEvent
-from soglasie.services import directory, payment_requests
+from soglasie.services import directory
+from tests.helpers import create_payment_request
 from soglasie.services.common import Upload
 from tests.conftest import T0
 from tests.support.files import PNG_1PX, pdf_bytes
@@ -48,7 +49,7 @@ def test_bad_payment_request_is_refused_with_the_field_and_writes_nothing(core, 
     before = _counts(core)
     arguments = {**GOOD, "invoice": PDF, **changes}
     with pytest.raises(ValidationError) as error:
-        payment_requests.create_payment_request(core, users["memployee"], T0, **arguments)
+        create_payment_request(core, users["memployee"], T0, **arguments)
     assert error.value.field == field
     assert error.value.message("ru") and error.value.message("en")
     assert _counts(core) == before
@@ -58,12 +59,12 @@ def test_oversized_file_is_refused(core, users):
     core.store.max_bytes = 1024
     big = Upload(pdf_bytes() + b"%" * 2048, "big.pdf")
     with pytest.raises(ValidationError) as error:
-        payment_requests.create_payment_request(core, users["memployee"], T0, **GOOD, invoice=big)
+        create_payment_request(core, users["memployee"], T0, **GOOD, invoice=big)
     assert error.value.field == "invoice" and "1" in error.value.message("en")
 
 
 def test_a_png_scan_is_accepted(core, users):
-    created = payment_requests.create_payment_request(
+    created = create_payment_request(
         core, users["memployee"], T0, **GOOD, invoice=Upload(PNG_1PX, "scan.png"))
     assert created.stage == "head_approval"
 

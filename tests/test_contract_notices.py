@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from soglasie.models import Card, Task, User
-from soglasie.services import actions, contracts
+from soglasie.services import actions
+from tests.helpers import add_contract_version
 from soglasie.services.common import Upload
 from soglasie.services.digest import morning_digest
 from soglasie.services.sweep import sweep
@@ -89,6 +90,6 @@ def test_a_new_version_after_approval_gives_the_head_a_new_task(core, users):
     card_id = file_contract(core, users)
     task = open_task(core, users, card_id, "head_approval")
     actions.approve(core, users["mhead"], task["id"], T0)
-    contracts.add_version(core, users["finance"], card_id, Upload(pdf_bytes("v2"), "v2.pdf"), T0, "правки")
+    add_contract_version(core, users["finance"], card_id, Upload(pdf_bytes("v2"), "v2.pdf"), T0, "правки")
     assigned = [note for note in inbox(core, users, "mhead") if note["kind"] == "task_assigned"]
     assert len(assigned) == 2 and f"по договору №{card_id}" in assigned[0]["text"]

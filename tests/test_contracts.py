@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from soglasie.core import Core
 from soglasie.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from soglasie.models import Attachment, Card, ContractVersion
-from soglasie.services import actions, contracts, queries
+from soglasie.services import actions, queries
+from tests.helpers import add_contract_version, create_contract, create_payment_request
 from soglasie.services.common import Upload
 from tests.conftest import RULES_DIR, T0
 from tests.helpers import file_request, open_task
@@ -28,7 +29,7 @@ def _doc(text: str = "contract v1") -> Upload:
 
 def _file_contract(core, users, who="memployee", **changes) -> int:
     fields = {**CONTRACT, "document": _doc(), **changes}
-    return contracts.create_contract(core, users[who], T0, **fields).card_id
+    return create_contract(core, users[who], T0, **fields).card_id
 
 
 def _contract(core, users, card_id, viewer="ops"):
@@ -68,11 +69,11 @@ def test_a_contract_goes_from_filing_to_signed(core, users):
 
 def test_every_version_is_kept_and_a_new_one_after_an_approval_restarts_the_approvals(core, users):
     card_id = _file_contract(core, users)
-    first = contracts.add_version(core, users["memployee"], card_id, _doc("contract v2"), T0, "typo fixed")
+    first = add_contract_version(core, users["memployee"], card_id, _doc("contract v2"), T0, "typo fixed")
     assert first["restarted"] is False and _contract(core, users, card_id)["run"]["number"] == 1  # nobody approved v1
     head = open_task(core, users, card_id, "head_approval")
     actions.approve(core, users["mhead"], head["id"], T0)
-    result = contracts.add_version(core, users["finance"], card_id, _doc("contract v3"), LATER, "legal edits")
+    result = add_contract_version(core, users["finance"], card_id, _doc("contract v3"), LATER, "legal edits")
     assert result == {"version": 3, "stage": "head_approval", "restarted": True}
     view = _contract(core, users, card_id)
     assert view["run"]["number"] == 2
@@ -92,7 +93,7 @@ def test_a_signed_contract_takes_no_new_version(core, users):
     card_id = _file_contract(core, users)
     _sign(core, users, card_id)
     with pytest.raises(Conflict):
-        contracts.add_version(core, users["memployee"], card_id, _doc("v2"), LATER)
+        add_contract_version(core, users["memployee"], card_id, _doc("v2"), LATER)
     assert len(_contract(core, users, card_id)["versions"]) == 1
 
 
@@ -101,7 +102,7 @@ def test_a_signed_contract_takes_no_new_version(core, users):
 def test_who_may_upload_versions(core, users, login, error):
     card_id = _file_contract(core, users)
     with pytest.raises(error):
-        contracts.add_version(core, users[login], card_id, _doc("v2"), T0)
+        add_contract_version(core, users[login], card_id, _doc("v2"), T0)
     with core.db.read() as session:
         assert session.scalar(select(func.count(ContractVersion.id))) == 1
 
@@ -128,9 +129,8 @@ def test_a_payment_against_a_signed_contract_shows_what_is_left(core, users, inv
     view = queries.get_card(core, users["memployee"], first, T0)
     assert view["contract"] == {"id": contract_id, "subject": CONTRACT["subject"], "amount": "500000.00",
                                 "committed": "300000.00", "remaining": "200000.00"}
-    from soglasie.services import payment_requests
 
-    over = payment_requests.create_payment_request(
+    over = create_payment_request(
         core, users["memployee"], T0, counterparty_inn="7701526010", amount="250000.00", cost_item="PACK",
         invoice=invoice, contract_id=contract_id)
     assert [w.en for w in over.warnings] == [

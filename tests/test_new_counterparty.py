@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from soglasie.core import Core
 from soglasie.errors import Conflict, ValidationError
 from soglasie.models import Card, Counterparty
-from soglasie.services.payment_requests import create_payment_request
+from tests.helpers import create_payment_request
 from tests.conftest import RULES_DIR, T0
 from tests.support.files import pdf_bytes
 

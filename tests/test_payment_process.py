@@ -182,5 +182,5 @@ def test_my_tasks_and_lists_follow_the_work(core, users, invoice):
     assert queries.my_tasks(core, users["finance"], T0) == []
     approve_stage(core, users, card_id, "head_approval")
     assert [task["card_id"] for task in queries.my_tasks(core, users["finance"], T0)] == [card_id]
-    listed = queries.list_cards(core, users["memployee"], queries.CardFilter(stage="finance_review"))
+    listed = queries.list_cards(core, users["memployee"], queries.CardFilter(kind="payment", stage="finance_review"))
     assert listed["total"] == 1 and listed["items"][0]["id"] == card_id

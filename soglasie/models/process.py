@@ -1,4 +1,4 @@
-"""Cards (payment requests, contracts), their process runs, tasks, attachments and timeline."""
+"""Cards (of any process in the rule files), their process runs, tasks, attachments and timeline."""
 
 from __future__ import annotations
 
@@ -17,15 +17,16 @@ OPEN_STATUSES = ("open", "started")
 
 
 class Card(Base):
-    """One request: a payment request or a contract, with everything about it in one place.
+    """One request of some process (a payment request, a contract, …), with everything about it in one place.
 
-    `stage` mirrors the current run's stage so that lists and the board need no join; it is
+    `kind` is the id of the process in the rule files (checked against them when a card is
+    filed); which of the optional columns a card uses is declared there too. `stage` mirrors
+    the current run's stage so that lists and the board need no join; it is
     written only by the process engine's transition function, with the run.
     """
 
     __tablename__ = "cards"
     __table_args__ = (
-        CheckConstraint("kind IN ('payment', 'contract')", name="known_kind"),
         Index("ix_cards_kind_stage", "kind", "stage"),
         Index("ix_cards_department_kind", "department_id", "kind"),
         Index("ix_cards_initiator_kind", "initiator_id", "kind"),
@@ -36,16 +37,16 @@ class Card(Base):
     initiator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # The initiator's department when the card was filed: what a head's visibility uses.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    counterparty_id: Mapped[int] = mapped_column(ForeignKey("counterparties.id"), index=True)
-    amount: Mapped[Decimal] = mapped_column(Money)
+    counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparties.id"), index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     cost_item_id: Mapped[int | None] = mapped_column(ForeignKey("cost_items.id"), index=True)
     hard_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str] = mapped_column(Text, default="")
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
-    subject: Mapped[str | None] = mapped_column(String(500))  # contracts
-    valid_from: Mapped[dt.date | None] = mapped_column(Date)  # contracts
-    valid_to: Mapped[dt.date | None] = mapped_column(Date)  # contracts
+    subject: Mapped[str | None] = mapped_column(String(500))
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
     stage: Mapped[str] = mapped_column(String(40))
     current_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_runs.id", use_alter=True, name="fk_cards_current_run_id_process_runs")
@@ -55,7 +56,7 @@ class Card(Base):
 
     initiator: Mapped[User] = relationship(foreign_keys=[initiator_id])
     department: Mapped[Department | None] = relationship()
-    counterparty: Mapped[Counterparty] = relationship()
+    counterparty: Mapped[Counterparty | None] = relationship()
     cost_item: Mapped[CostItem | None] = relationship()
     current_run: Mapped["ProcessRun | None"] = relationship(foreign_keys=[current_run_id])
 

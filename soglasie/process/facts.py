@@ -31,7 +31,7 @@ def initiator_facts_by_login(session: Session, login: str) -> dict:
 def contract_committed(session: Session, contract_id: int, exclude_card_id: int | None = None) -> Decimal:
     """The sum of payments against a contract that count: paid and in flight (not rejected)."""
     query = select(func.coalesce(func.sum(Card.amount), 0)).where(
-        Card.kind == "payment", Card.contract_id == contract_id, Card.stage.not_in(NOT_COUNTED_STAGES))
+        Card.contract_id == contract_id, Card.stage.not_in(NOT_COUNTED_STAGES))
     if exclude_card_id is not None:
         query = query.where(Card.id != exclude_card_id)
     return Decimal(session.scalar(query)).quantize(Decimal("0.01"))  # the sum keeps the Money type: rubles
@@ -43,9 +43,9 @@ def card_facts(session: Session, card: Card) -> dict:
     facts = {
         **initiator_facts(session, session.get(User, card.initiator_id), card.department_id),
         "process": card.kind,
-        "amount": card.amount,
+        **({"amount": card.amount} if card.amount is not None else {}),
         "cost_item": cost_item.code if cost_item else "",
-        "counterparty_inn": card.counterparty.inn,
+        "counterparty_inn": card.counterparty.inn if card.counterparty else "",
         "has_contract": card.contract_id is not None,
         "has_hard_deadline": card.hard_deadline is not None,
     }
@@ -53,5 +53,5 @@ def card_facts(session: Session, card: Card) -> dict:
         contract = session.get(Card, card.contract_id)
         remaining = contract.amount - contract_committed(session, contract.id, exclude_card_id=card.id)
         facts["contract_remaining"] = remaining
-        facts["exceeds_contract_remaining"] = card.amount > remaining
+        facts["exceeds_contract_remaining"] = card.amount is not None and card.amount > remaining
     return facts

@@ -81,6 +81,8 @@ def load_rulebook_from_texts(rules_dir: str | Path, texts: Mapping[str, bytes]) 
     for name in sorted(texts):
         if name != CALENDAR_FILE:
             _load_process(directory / name, texts[name], minutes_per_day, processes, errors)
+    if not errors:
+        _check_across_files(processes, texts, errors)
     if errors:
         raise RuleBookError(errors)
     return RuleBook(version=rules_version(texts), calendar=calendar, processes=processes,
@@ -109,6 +111,46 @@ def _load_process(path: Path, data: bytes, minutes_per_day: int, processes: dict
     elif process is not None:
         processes[process.id] = process
     errors.extend(reader.errors)
+
+
+# URL segments the portal and the REST API use themselves: a process may not hide them (docs/rules.md).
+RESERVED_PATHS = {
+    "portal": ("admin", "api", "auth", "board", "cards", "inbox", "list", "login", "logout", "new", "notifications",
+               "processes", "profile", "static", "tasks", "telegram"),
+    "api": ("analytics", "budgets", "cards", "cost-items", "counterparties", "docs", "me", "notifications",
+            "openapi.json", "payment-orders", "bank-statements", "processes", "tasks", "users"),
+}
+
+
+def _check_across_files(processes: Mapping[str, ProcessDefinition], texts: Mapping[str, bytes],
+                        errors: list[RuleFileError]) -> None:
+    """What one file cannot check alone: unique, free URL paths; contract links to real processes."""
+    for section, attribute in (("portal", "portal_path"), ("api", "api_path")):
+        taken: dict[str, str] = {}
+        for process in processes.values():
+            path, where = getattr(process, attribute), _line_of_key(texts, process, f"{section}:")
+            if path in RESERVED_PATHS[section]:
+                errors.append(RuleFileError(process.source, where, f"{section}.path {path!r} is used by Soglasie "
+                                            f"itself; reserved: {', '.join(RESERVED_PATHS[section])}"))
+            elif path in taken:
+                errors.append(RuleFileError(process.source, where, f"{section}.path {path!r} is already used by "
+                                            f"process {taken[path]!r}"))
+            taken.setdefault(path, process.id)
+    for process in processes.values():
+        linked = process.card.contract_process
+        if linked is not None and (linked not in processes or linked == process.id):
+            errors.append(RuleFileError(process.source, _line_of_key(texts, process, "contract:"),
+                                        f"card.contract.process {linked!r} is not another declared process; "
+                                        f"known: {', '.join(sorted(set(processes) - {process.id})) or 'none'}"))
+
+
+def _line_of_key(texts: Mapping[str, bytes], process: ProcessDefinition, key: str) -> int:
+    """The first line of the process file that contains `key` (1 when none does)."""
+    text = texts.get(Path(process.source).name, b"").decode("utf-8", "replace")
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith(key):
+            return number
+    return 1
 
 
 def _compose(reader: Reader, data: bytes):

@@ -30,6 +30,12 @@ ROLES = (
 # Side stages every process has; they are not declared in the stage list.
 REJECTED, FROZEN, DOCUMENTS_REQUESTED = "rejected", "frozen", "documents_requested"
 SIDE_STAGES = (REJECTED, FROZEN, DOCUMENTS_REQUESTED)
+# Stage flags the services and surfaces act on (a stage lists the ones that apply to it):
+#   payment_details  the stage's tasks show the payment details and the memo on the task page.
+STAGE_FLAGS = ("payment_details",)
+# The card fields a process may use; each is required, optional or absent in its file.
+CARD_FIELDS = ("counterparty", "amount", "cost_item", "subject", "validity", "deadline")
+FIELD_USES = ("required", "optional", "absent")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,73 @@ class Text:
     def get(self, locale: str | None) -> str:
         """The text in `locale`, Russian when the locale is unknown."""
         return self.en if locale == "en" else self.ru
+
+
+@dataclass(frozen=True)
+class NounForms:
+    """The words the texts use for one process's cards, in one language.
+
+    `one`/`many` are the full noun ("заявка на оплату"), `short`/`short_many` the everyday
+    one ("заявка"); Russian also needs the accusative and genitive cases and the gender the
+    adjectives and past participles agree with ("заявка найдена", "договор найден").
+    """
+
+    one: str
+    many: str
+    short: str
+    short_many: str
+    accusative: str
+    genitive: str
+    gender: Literal["feminine", "masculine", "neuter"] = "masculine"
+
+    def capitalized(self, form: str = "one") -> str:
+        """A form with its first letter upper-cased, for the start of a sentence."""
+        text = getattr(self, form)
+        return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Nouns:
+    """A process's nouns in Russian (the default) and English."""
+
+    ru: NounForms
+    en: NounForms
+
+    def get(self, locale: str | None) -> NounForms:
+        """The forms in `locale`, Russian when the locale is unknown."""
+        return self.en if locale == "en" else self.ru
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """The card's main document: the invoice of a payment request, the text of a contract.
+
+    `purpose` is the attachment's purpose in the database; a `versioned` document keeps
+    every version with who uploaded it (a new version after an approval restarts them).
+    """
+
+    purpose: str
+    title: Text
+    versioned: bool = False
+    required: bool = True
+    field: str = "document"  # the portal form's and the REST API's file field
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """Which card fields a process uses: field → "required" | "optional" | "absent"."""
+
+    fields: Mapping[str, str]
+    document: DocumentSpec | None = None
+    contract_process: str | None = None  # the process whose signed cards this card may reference
+
+    def uses(self, name: str) -> bool:
+        """Whether the card has the field at all (required or optional)."""
+        return self.fields.get(name, "absent") != "absent"
+
+    def requires(self, name: str) -> bool:
+        """Whether the field must be filled in."""
+        return self.fields.get(name) == "required"
 
 
 @dataclass(frozen=True)
@@ -77,6 +150,7 @@ class TaskDefinition:
     requires_attachment: bool = False  # "complete" is refused until a file is attached
     memo: Text | None = None  # the short instruction shown on the task card
     deadline: str | None = None  # name of a deadline rule, e.g. "accounting"
+    attachment_title: Text | None = None  # the label of the file a requires_attachment task asks for
     line: int = 0  # where it was declared, for error messages
 
 
@@ -115,6 +189,7 @@ class StageDefinition:
     tasks: tuple[TaskDefinition, ...]
     optional: bool = False  # only in the route when a routing rule adds it
     sla: SlaPolicy | None = None
+    flags: frozenset[str] = frozenset()  # from STAGE_FLAGS
     line: int = 0
 
     def task(self, kind: str) -> TaskDefinition:
@@ -171,7 +246,7 @@ class DeadlineRule:
 
 @dataclass(frozen=True)
 class ProcessDefinition:
-    """A process (payment, contract): its stages in order and the rules around them."""
+    """A process (payment, contract, …): its stages in order, its nouns, its card and its rules."""
 
     id: str
     title: Text
@@ -182,7 +257,24 @@ class ProcessDefinition:
     routing: tuple[RoutingRule, ...] = ()
     validations: tuple[ValidationRule, ...] = ()
     deadlines: Mapping[str, DeadlineRule] = field(default_factory=dict)
+    nouns: Nouns | None = None  # always set by the loader; None only in hand-built test objects
+    card: CardSpec = CardSpec(fields={})
+    portal_path: str = ""  # the URL segment of its cards in the portal, e.g. "requests"
+    api_path: str = ""  # the URL segment of its own REST routes, e.g. "payment-requests"
     source: str = ""  # file path
+
+    def has_stage(self, stage_id: str) -> bool:
+        """Whether `stage_id` is a stage of this process (declared, terminal or a side stage)."""
+        return stage_id == self.terminal or stage_id in SIDE_STAGES or any(s.id == stage_id for s in self.stages)
+
+    def stage_title(self, stage_id: str) -> Text | None:
+        """The title of a declared stage or the terminal (None for side stages and unknown ids)."""
+        if stage_id == self.terminal:
+            return self.terminal_title
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage.title
+        return None
 
     def stage(self, stage_id: str) -> StageDefinition:
         """The stage definition with this id (KeyError when unknown)."""
@@ -195,6 +287,10 @@ class ProcessDefinition:
     def default_route(self) -> tuple[str, ...]:
         """The stages a run goes through when no routing rule matches."""
         return tuple(stage.id for stage in self.stages if not stage.optional)
+
+    def stages_flagged(self, flag: str) -> frozenset[str]:
+        """The ids of the stages that carry `flag` (see STAGE_FLAGS)."""
+        return frozenset(stage.id for stage in self.stages if flag in stage.flags)
 
 
 @dataclass(frozen=True)
@@ -209,6 +305,24 @@ class RuleBook:
     def process(self, process_id: str) -> ProcessDefinition:
         """The process definition (KeyError when the files declare no such process)."""
         return self.processes[process_id]
+
+    def by_portal_path(self, path: str) -> ProcessDefinition | None:
+        """The process whose cards live under `/<path>/` in the portal (None when none)."""
+        for process in self.processes.values():
+            if process.portal_path == path:
+                return process
+        return None
+
+    def by_api_path(self, path: str) -> ProcessDefinition | None:
+        """The process whose cards the REST API serves under `/api/v1/<path>` (None when none)."""
+        for process in self.processes.values():
+            if process.api_path == path:
+                return process
+        return None
+
+    def referencing(self, process_id: str) -> tuple[ProcessDefinition, ...]:
+        """The processes whose cards may reference a card of `process_id` (payments → contracts)."""
+        return tuple(p for p in self.processes.values() if p.card.contract_process == process_id)
 
 
 @dataclass(frozen=True)

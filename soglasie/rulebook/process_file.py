@@ -6,10 +6,12 @@ from typing import Mapping
 
 from yaml.nodes import Node
 
+from soglasie.rulebook.card_file import read_card, read_nouns, read_path
 from soglasie.rulebook.model import (
     CARD_ACTIONS,
     ROLES,
     SIDE_STAGES,
+    STAGE_FLAGS,
     TASK_ACTIONS,
     DeadlineRule,
     ProcessDefinition,
@@ -26,11 +28,11 @@ from soglasie.rulebook.policies_file import (
 )
 from soglasie.rulebook.yamlnodes import Reader, did_you_mean, line_of
 
-_REQUIRED = ("process", "title", "stages", "terminal")
+_REQUIRED = ("process", "title", "nouns", "card", "portal", "api", "stages", "terminal")
 _OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation")
 _STAGE_KEYS = ("id", "title", "tasks")
 _TASK_KEYS = ("kind", "title", "assignee", "actions")
-_TASK_OPTIONAL = ("on_behalf", "requires_attachment", "memo", "deadline")
+_TASK_OPTIONAL = ("on_behalf", "requires_attachment", "memo", "deadline", "attachment_title")
 
 
 def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) -> ProcessDefinition | None:
@@ -41,6 +43,10 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
     before = len(reader.errors)
     process_id = reader.name(fields["process"], "process") if "process" in fields else None
     title = reader.localized(fields["title"], "title") if "title" in fields else None
+    nouns = read_nouns(reader, fields["nouns"]) if "nouns" in fields else None
+    card = read_card(reader, fields["card"]) if "card" in fields else None
+    portal_path = read_path(reader, fields["portal"], "portal") if "portal" in fields else None
+    api_path = read_path(reader, fields["api"], "api") if "api" in fields else None
     policies = read_sla_policies(reader, fields["sla"], minutes_per_day) if "sla" in fields else {}
     deadlines = read_deadlines(reader, fields["deadlines"]) if "deadlines" in fields else {}
     stages = _stages(reader, fields["stages"], policies, deadlines) if "stages" in fields else {}
@@ -54,7 +60,8 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
     return ProcessDefinition(
         id=process_id, title=title, stages=tuple(stages.values()), terminal=terminal[0],
         terminal_title=terminal[1], card_actions=actions, routing=tuple(routing),
-        validations=tuple(validations), deadlines={k: v for k, v in deadlines.items() if v}, source=source,
+        validations=tuple(validations), deadlines={k: v for k, v in deadlines.items() if v},
+        nouns=nouns, card=card, portal_path=portal_path, api_path=api_path, source=source,
     )
 
 
@@ -82,7 +89,7 @@ def _stages(reader: Reader, node: Node, policies: Mapping[str, SlaPolicy | None]
 
 def _stage(reader: Reader, node: Node, policies: Mapping[str, SlaPolicy | None],
            deadlines: Mapping[str, DeadlineRule | None]) -> StageDefinition | None:
-    fields = reader.mapping(node, "a stage", required=_STAGE_KEYS, optional=("optional", "sla"))
+    fields = reader.mapping(node, "a stage", required=_STAGE_KEYS, optional=("optional", "sla", "flags"))
     if fields is None or not fields.keys() >= set(_STAGE_KEYS):
         return None
     before = len(reader.errors)
@@ -90,6 +97,7 @@ def _stage(reader: Reader, node: Node, policies: Mapping[str, SlaPolicy | None],
     title = reader.localized(fields["title"], "title")
     optional = reader.boolean(fields["optional"], "optional") if "optional" in fields else False
     sla = _reference(reader, fields["sla"], "SLA policy", policies) if "sla" in fields else None
+    flags = _choices(reader, fields["flags"], "flags", "stage flag", STAGE_FLAGS) if "flags" in fields else ()
     tasks: dict[str, TaskDefinition] = {}
     for item in reader.sequence(fields["tasks"], "tasks") or ():
         task = _task(reader, item, deadlines)
@@ -102,7 +110,7 @@ def _stage(reader: Reader, node: Node, policies: Mapping[str, SlaPolicy | None],
     if not tasks and len(reader.errors) == before:
         reader.error(fields["tasks"], f"stage {stage_id!r} needs at least one task")
     return StageDefinition(id=stage_id, title=title, tasks=tuple(tasks.values()), optional=bool(optional),
-                           sla=sla, line=line_of(node))
+                           sla=sla, flags=frozenset(flags), line=line_of(node))
 
 
 def _task(reader: Reader, node: Node, deadlines: Mapping[str, DeadlineRule | None]) -> TaskDefinition | None:
@@ -118,11 +126,15 @@ def _task(reader: Reader, node: Node, deadlines: Mapping[str, DeadlineRule | Non
     attachment = reader.boolean(fields["requires_attachment"], "requires_attachment") \
         if "requires_attachment" in fields else False
     memo = reader.localized(fields["memo"], "memo") if "memo" in fields else None
+    attachment_title = reader.localized(fields["attachment_title"], "attachment_title") \
+        if "attachment_title" in fields else None
+    if attachment_title is not None and attachment is False:
+        reader.error(fields["attachment_title"], "attachment_title needs requires_attachment: true")
     deadline = _reference(reader, fields["deadline"], "deadline rule", deadlines) if "deadline" in fields else None
     if len(reader.errors) > before:
         return None
     return TaskDefinition(kind=kind, title=title, assignee=assignee, actions=actions, on_behalf=on_behalf,
-                          requires_attachment=attachment, memo=memo,
+                          requires_attachment=attachment, memo=memo, attachment_title=attachment_title,
                           deadline=deadline.name if deadline else None, line=line_of(node))
 
 

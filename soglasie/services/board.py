@@ -20,8 +20,9 @@ from soglasie.models import OPEN_STATUSES, Card, Counterparty, Department, SlaEv
 from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED
 from soglasie.services.common import load_actor
 from soglasie.services.queries import CardFilter
-from soglasie.services.queries import _filtered as filtered_cards  # the one definition of filters + visibility
-from soglasie.services.views import iso
+from soglasie.services.cards import find_process
+from soglasie.services.queries import filtered_cards  # the one definition of filters + visibility
+from soglasie.services.views import iso, money
 
 FINISHED_DAYS = 14  # a Kanban "done" column: the last two weeks
 # Plain rows rather than ORM objects: a board page shows about a hundred tiles.
@@ -29,9 +30,9 @@ TILE_COLUMNS = (Card.id, Card.kind, Card.subject, Card.stage, Card.amount, Card.
                 Card.initiator_id, Card.current_run_id, Card.created_at, Card.updated_at)
 
 
-def board_stages(core: Core, kind: str = "payment") -> list[str]:
+def board_stages(core: Core, kind: str) -> list[str]:
     """Column order: the process's stages, the side stages where work waits, then the outcomes."""
-    process = core.rulebook.process(kind)
+    process = find_process(core.rulebook, kind, "kind")
     return [stage.id for stage in process.stages] + [DOCUMENTS_REQUESTED, FROZEN, process.terminal, REJECTED]
 
 
@@ -47,7 +48,7 @@ def _counts(session, base, active: list[str], finished: tuple[str, ...], since: 
 
 def board(core: Core, actor_id: int, spec: CardFilter, now: dt.datetime, per_column: int = 12) -> dict:
     """Columns by stage with the number of visible cards and the top `per_column` cards of each."""
-    process = core.rulebook.process(spec.kind)
+    process = find_process(core.rulebook, spec.kind, "kind")
     finished = (process.terminal, REJECTED)
     stages = board_stages(core, spec.kind)
     # Columns that would only take room while empty: optional stages and the pauses.
@@ -55,7 +56,7 @@ def board(core: Core, actor_id: int, spec: CardFilter, now: dt.datetime, per_col
     since = now - dt.timedelta(days=FINISHED_DAYS)
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
-        base = filtered_cards(session, actor, CardFilter(**{**spec.__dict__, "stage": None}))
+        base = filtered_cards(session, actor, CardFilter(**{**spec.__dict__, "stage": None}), core.rulebook)
         counts = _counts(session, base, [s for s in stages if s not in finished], finished, since)
         columns = []
         for stage in stages:
@@ -98,7 +99,7 @@ def _tile(card, tasks, counterparties, names, escalated, now, tz) -> dict:
     deadlines = [task.deadline for task in tasks if task.deadline]
     return {
         "id": card.id, "kind": card.kind, "subject": card.subject, "stage": card.stage,
-        "amount": f"{card.amount:.2f}", "currency": card.currency,
+        "amount": money(card.amount), "currency": card.currency,
         "counterparty": counterparties.get(card.counterparty_id, ""),
         "initiator_name": names.get(card.initiator_id, ""),
         "created_at": iso(card.created_at, tz), "updated_at": iso(card.updated_at, tz),

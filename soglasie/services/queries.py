@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 
 from soglasie.core import Core
-from soglasie.errors import NotFound, ValidationError, t
+from soglasie.errors import ValidationError, t
 from soglasie.models import OPEN_STATUSES, Card, CostItem, Counterparty, Department, OutboxMessage, ProcessRun, Task
 from soglasie.notifications.outbox import INBOX
 from soglasie.process import permissions
+from soglasie.rulebook.model import RuleBook
+from soglasie.services.cards import find_process
 from soglasie.services.common import load_actor
+from soglasie.services.documents import not_found_card
 from soglasie.services.views import card_summaries, card_summary, card_view, iso, task_view
 
 MAX_PER_PAGE = 200
@@ -26,9 +29,9 @@ SORTS = {
 
 @dataclass(frozen=True)
 class CardFilter:
-    """What a list or the board is narrowed to; every field optional."""
+    """What a list or the board is narrowed to: the process (its id in the rule files), then optional fields."""
 
-    kind: str = "payment"
+    kind: str
     stage: str | None = None
     mine: bool = False
     search: str | None = None
@@ -38,20 +41,13 @@ class CardFilter:
     sort: str = "-created"
 
 
-def not_found(kind: str | None) -> NotFound:
-    """"Not found" for a card of `kind`; without a kind it never tells what an invisible card is."""
-    if kind == "contract":
-        return NotFound(t("Договор не найден.", "Contract not found."))
-    return NotFound(t("Заявка не найдена.", "Request not found."))
-
-
 def get_card(core: Core, actor_id: int, card_id: int, now: dt.datetime, kind: str | None = None) -> dict:
     """The full card as the actor may see it; NotFound when it does not exist for him (or is of another kind)."""
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
         card = session.get(Card, card_id)
         if card is None or (kind is not None and card.kind != kind) or not permissions.can_view(session, actor, card):
-            raise not_found(kind)
+            raise not_found_card(core, kind)
         return card_view(session, card, actor, core.rulebook, now)
 
 
@@ -61,10 +57,12 @@ def require_card_kind(core: Core, actor_id: int, card_id: int, kind: str) -> Non
         actor = load_actor(session, actor_id)
         card = session.get(Card, card_id)
         if card is None or card.kind != kind or not permissions.can_view(session, actor, card):
-            raise not_found(kind)
+            raise not_found_card(core, kind)
 
 
-def _filtered(session, actor, spec: CardFilter):
+def filtered_cards(session, actor, spec: CardFilter, rulebook: RuleBook):
+    """The select of the cards `actor` may see that match `spec`: the one definition of filters and visibility."""
+    process = find_process(rulebook, spec.kind, "kind")
     query = select(Card).where(Card.kind == spec.kind, permissions.visible_cards_clause(session, actor))
     if spec.stage:
         query = query.where(Card.stage == spec.stage)
@@ -81,7 +79,7 @@ def _filtered(session, actor, spec: CardFilter):
         matches = select(Counterparty.id).where(or_(
             Counterparty.name.ilike(f"%{needle}%"), Counterparty.inn.like(f"{needle}%")))
         clauses = [Card.counterparty_id.in_(matches), Card.comment.ilike(f"%{needle}%")]
-        if spec.kind == "contract":
+        if process.card.uses("subject"):
             clauses.append(Card.subject.ilike(f"%{needle}%"))
         if needle.isdigit():
             clauses.append(Card.id == int(needle))
@@ -100,11 +98,11 @@ def list_cards(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_p
         raise ValidationError(t("Неизвестная сортировка.", "Unknown sort order."), "sort")
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
-        query = _filtered(session, actor, spec)
+        query = filtered_cards(session, actor, spec, core.rulebook)
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         cards = list(session.scalars(query.order_by(SORTS[spec.sort], Card.id.desc())
                                      .offset((page - 1) * per_page).limit(per_page)))
-        return {"items": card_summaries(session, cards, core.rulebook.calendar.tz),
+        return {"items": card_summaries(session, cards, core.rulebook),
                 "page": page, "per_page": per_page, "total": total}
 
 

@@ -1,4 +1,9 @@
-"""Cards, tasks and lists as plain dicts: the shape of the REST API (SPEC "Public interface")."""
+"""Cards, tasks and lists as plain dicts: the shape of the REST API (docs/architecture.md, "REST API").
+
+Which keys a card has follows its process's `card:` section: a card with a subject and a
+validity period shows them, a versioned document its versions, a card that may be paid
+against its balance, a card that may reference a contract its `contract`.
+"""
 
 from __future__ import annotations
 
@@ -89,7 +94,8 @@ def available_card_actions(session: Session, card: Card, viewer: User, process: 
         possible.append("unfreeze")
     if run.stage == REJECTED:
         possible.append("restart")
-    if card.kind == "contract" and run.stage not in (FROZEN, process.terminal):
+    versioned = process.card.document is not None and process.card.document.versioned
+    if versioned and run.stage not in (FROZEN, process.terminal):
         possible.append("new_version")
     return [action for action in possible if permissions.may_card_action(viewer, card, process, action)]
 
@@ -112,24 +118,42 @@ def card_view(session: Session, card: Card, viewer: User, rulebook: RuleBook, no
         "attachments": attachments_view(session, card, tz),
         "actions": available_card_actions(session, card, viewer, process),
     })
-    view.update(contract_fields(session, card, tz) if card.kind == "contract" else linked_contract(session, card))
+    view.update(process_fields(session, card, rulebook))
     return view
 
 
-def contract_fields(session: Session, card: Card, tz: ZoneInfo) -> dict:
-    """A contract's own fields: subject, validity, every document version, the balance."""
+def process_fields(session: Session, card: Card, rulebook: RuleBook) -> dict:
+    """The keys the card's process declares: subject and validity, versions, balance, linked contract."""
+    process = rulebook.process(card.kind)
+    fields = _own_fields(card, process)
+    if process.card.document is not None and process.card.document.versioned:
+        fields["versions"] = versions_view(session, card, rulebook.calendar.tz)
+    if rulebook.referencing(process.id):
+        fields["balance"] = contract_balance(session, card)
+    if process.card.contract_process is not None:
+        fields.update(linked_contract(session, card))
+    return fields
+
+
+def _own_fields(card: Card, process: ProcessDefinition) -> dict:
+    """Subject and validity, for the processes whose cards have them."""
+    fields = {}
+    if process.card.uses("subject"):
+        fields["subject"] = card.subject
+    if process.card.uses("validity"):
+        fields["valid_from"] = card.valid_from.isoformat() if card.valid_from else None
+        fields["valid_to"] = card.valid_to.isoformat() if card.valid_to else None
+    return fields
+
+
+def versions_view(session: Session, card: Card, tz: ZoneInfo) -> list[dict]:
+    """Every version of the card's main document, oldest first."""
     versions = session.scalars(select(ContractVersion).where(ContractVersion.card_id == card.id)
                                .order_by(ContractVersion.number))
-    return {
-        "subject": card.subject,
-        "valid_from": card.valid_from.isoformat() if card.valid_from else None,
-        "valid_to": card.valid_to.isoformat() if card.valid_to else None,
-        "versions": [{"number": v.number, "uploaded_by": _login(session, v.uploaded_by_id),
-                      "at": iso(v.uploaded_at, tz), "sha256": v.attachment.sha256, "size": v.attachment.size,
-                      "comment": v.comment, "name": v.attachment.original_name, "attachment_id": v.attachment_id}
-                     for v in versions],
-        "balance": contract_balance(session, card),
-    }
+    return [{"number": v.number, "uploaded_by": _login(session, v.uploaded_by_id),
+             "at": iso(v.uploaded_at, tz), "sha256": v.attachment.sha256, "size": v.attachment.size,
+             "comment": v.comment, "name": v.attachment.original_name, "attachment_id": v.attachment_id}
+            for v in versions]
 
 
 def linked_contract(session: Session, card: Card) -> dict:
@@ -140,6 +164,11 @@ def linked_contract(session: Session, card: Card) -> dict:
     return {"contract": {"id": contract.id, "subject": contract.subject, **contract_balance(session, contract)}}
 
 
+def money(amount) -> str | None:
+    """An amount as the API writes it ("150000.00"); None for a card without one."""
+    return f"{amount:.2f}" if amount is not None else None
+
+
 def card_summary(session: Session, card: Card, tz: ZoneInfo) -> dict:
     """The fields a list row or board card shows."""
     initiator = session.get(User, card.initiator_id)
@@ -148,10 +177,11 @@ def card_summary(session: Session, card: Card, tz: ZoneInfo) -> dict:
         "id": card.id,
         "kind": card.kind,
         "stage": card.stage,
-        "amount": f"{card.amount:.2f}",
+        "amount": money(card.amount),
         "currency": card.currency,
         "counterparty": {"id": counterparty.id, "name": counterparty.name, "inn": counterparty.inn,
-                         "kpp": counterparty.kpp, "bik": counterparty.bik, "account": counterparty.account},
+                         "kpp": counterparty.kpp, "bik": counterparty.bik,
+                         "account": counterparty.account} if counterparty else None,
         "initiator": initiator.login,
         "initiator_name": initiator.name,
         "department": card.department.code if card.department else None,
@@ -161,11 +191,12 @@ def card_summary(session: Session, card: Card, tz: ZoneInfo) -> dict:
     }
 
 
-def card_summaries(session: Session, cards: list[Card], tz: ZoneInfo) -> list[dict]:
+def card_summaries(session: Session, cards: list[Card], rulebook: RuleBook) -> list[dict]:
     """`card_summary` for many cards, in their order, in four queries whatever their number.
 
-    Rows also carry the cost item, and contracts their subject and validity, for the lists.
+    Rows also carry the cost item, and cards with a subject and validity those, for the lists.
     """
+    tz = rulebook.calendar.tz
     def lookup(*columns, ids):
         """{first column: the other columns} for the rows whose first column is in `ids`."""
         ids = {value for value in ids if value is not None}
@@ -180,23 +211,21 @@ def card_summaries(session: Session, cards: list[Card], tz: ZoneInfo) -> list[di
     items = lookup(CostItem.id, CostItem.code, CostItem.name, ids={card.cost_item_id for card in cards})
     rows = []
     for card in cards:
-        name, inn, kpp, bik, account = counterparties[card.counterparty_id]
+        party = counterparties.get(card.counterparty_id)
         login, person = people[card.initiator_id]
         item = items.get(card.cost_item_id)
         row = {
-            "id": card.id, "kind": card.kind, "stage": card.stage, "amount": f"{card.amount:.2f}",
+            "id": card.id, "kind": card.kind, "stage": card.stage, "amount": money(card.amount),
             "currency": card.currency,
-            "counterparty": {"id": card.counterparty_id, "name": name, "inn": inn, "kpp": kpp, "bik": bik,
-                             "account": account},
+            "counterparty": dict(zip(("id", "name", "inn", "kpp", "bik", "account"), (card.counterparty_id, *party)))
+            if party else None,
             "initiator": login, "initiator_name": person,
             "department": departments.get(card.department_id, (None,))[0],
             "deadline": iso(card.hard_deadline, tz), "created_at": iso(card.created_at, tz),
             "updated_at": iso(card.updated_at, tz),
             "cost_item": {"code": item[0], "name": item[1]} if item else None,
         }
-        if card.kind == "contract":
-            row.update(subject=card.subject, valid_from=card.valid_from.isoformat() if card.valid_from else None,
-                       valid_to=card.valid_to.isoformat() if card.valid_to else None)
+        row.update(_own_fields(card, rulebook.process(card.kind)))
         rows.append(row)
     return rows
 
@@ -231,5 +260,7 @@ def attachments_view(session: Session, card: Card, tz: ZoneInfo) -> list[dict]:
 def contract_balance(session: Session, contract: Card) -> dict:
     """The contract's amount, what payments have committed of it, and what is left."""
     committed = contract_committed(session, contract.id)
-    return {"amount": f"{contract.amount:.2f}", "committed": f"{committed:.2f}",
-            "remaining": f"{contract.amount - committed:.2f}"}
+    if contract.amount is None:
+        return {"amount": None, "committed": f"{committed:.2f}", "remaining": None}
+    return {"amount": money(contract.amount), "committed": f"{committed:.2f}",
+            "remaining": money(contract.amount - committed)}

@@ -19,7 +19,7 @@ from soglasie.models import OPEN_STATUSES, Card, CostItem, Counterparty, Departm
 from soglasie.process.definitions import task_definition
 from soglasie.services.common import load_actor
 from soglasie.services.queries import MAX_PER_PAGE, SORTS, CardFilter
-from soglasie.services.queries import _filtered as filtered_cards  # the one definition of filters + visibility
+from soglasie.services.queries import filtered_cards  # the one definition of filters + visibility
 from soglasie.services.views import card_summaries as summaries  # one shape for every list
 from soglasie.services.views import iso
 
@@ -40,12 +40,12 @@ def list_page(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_pa
     _check(spec, page, per_page)
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
-        query = filtered_cards(session, actor, spec)
+        query = filtered_cards(session, actor, spec, core.rulebook)
         counted = session.scalar(select(func.count()).select_from(
             query.with_only_columns(Card.id).limit(LIST_COUNT_CAP + 1).subquery()))
         cards = list(session.scalars(query.order_by(SORTS[spec.sort], Card.id.desc())
                                      .offset((page - 1) * per_page).limit(per_page)))
-        return {"items": summaries(session, cards, core.rulebook.calendar.tz), "page": page, "per_page": per_page,
+        return {"items": summaries(session, cards, core.rulebook), "page": page, "per_page": per_page,
                 "total": min(counted, LIST_COUNT_CAP), "capped": counted > LIST_COUNT_CAP}
 
 
@@ -55,7 +55,7 @@ def export_rows(core: Core, actor_id: int, spec: CardFilter, limit: int = 200_00
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
         tz = core.rulebook.calendar.tz
-        ids = filtered_cards(session, actor, spec).with_only_columns(Card.id)
+        ids = filtered_cards(session, actor, spec, core.rulebook).with_only_columns(Card.id)
         query = (select(Card.id, Card.created_at, Card.stage, Card.amount, Card.currency, Counterparty.name,
                         Counterparty.inn, CostItem.code, CostItem.name, User.name, Department.name,
                         Card.hard_deadline, Card.comment)
@@ -80,7 +80,7 @@ def my_open_tasks(core: Core, actor_id: int, now: dt.datetime, limit: int = 30) 
         tasks = list(session.scalars(mine.order_by(Task.deadline.is_(None), Task.deadline, Task.id).limit(limit)))
         cards = {card.id: card for card in session.scalars(select(Card).where(
             Card.id.in_({task.card_id for task in tasks})))}
-        rows = {row["id"]: row for row in summaries(session, list(cards.values()), core.rulebook.calendar.tz)}
+        rows = {row["id"]: row for row in summaries(session, list(cards.values()), core.rulebook)}
         items = []
         for task in tasks:
             definition = task_definition(core.rulebook.process(cards[task.card_id].kind), task)

@@ -5,11 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from soglasie.settings import REPO_ROOT
+from tests.support.rules import RULES_DIR
 
 MSK = ZoneInfo("Europe/Moscow")
-RULES_DIR = REPO_ROOT / "rules"
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=MSK)  # a Tuesday morning; decisions ignore it
+
+
+# The keys every process file needs for the surfaces (nouns, card fields, URL paths); tests that
+# write a process file from scratch append them at the end so their line numbers stay put.
+SURFACE_KEYS = """\
+nouns:
+  ru: {one: "заявка", many: "заявки", short: "заявка", short_many: "заявки", accusative: "заявку",
+       genitive: "заявки", gender: feminine}
+  en: {one: "request", many: "requests", short: "request", short_many: "requests"}
+card: {amount: required, cost_item: optional}
+portal: {path: PATH}
+api: {path: PATH}
+"""
+
+
+def surface_keys(path: str) -> str:
+    """SURFACE_KEYS with the process's URL path."""
+    return SURFACE_KEYS.replace("PATH", path)
 
 
 def msk(*parts: int) -> dt.datetime:
@@ -18,7 +35,7 @@ def msk(*parts: int) -> dt.datetime:
 
 
 def real_text(name: str) -> str:
-    """The text of one of the repository's rule files."""
+    """The text of one of the test rule files (copies of the shipped ones)."""
     return (RULES_DIR / name).read_text(encoding="utf-8")
 
 

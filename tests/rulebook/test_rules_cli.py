@@ -21,7 +21,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_check_ok(capsys, rulebook):
-    assert run(capsys, "rules", "check") == (0, f"OK: rules version {rulebook.version} (3 files)\n", "")
+    assert run(capsys, "rules", "check") == (0, f"OK: rules version {rulebook.version} (4 files)\n", "")
 
 
 def test_check_prints_every_error_and_exits_1(capsys, rules_copy):

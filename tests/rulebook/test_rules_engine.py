@@ -17,7 +17,7 @@ from soglasie.rulebook.conditions import FIELDS, parse_condition
 from soglasie.rulebook.engine import RuleEngineError, decide, decide_reference
 from soglasie.rulebook.loader import load_rulebook
 from soglasie.rulebook.model import AssigneeRule, Condition, RoutingRule, RuleBook
-from tests.rulebook.rules_helpers import NOW
+from tests.rulebook.rules_helpers import NOW, surface_keys
 
 # A process whose rules use every construct of the language, near their boundaries.
 RICH = textwrap.dedent("""\
@@ -69,7 +69,7 @@ RICH = textwrap.dedent("""\
          level: block, message: overdrawn}
       - {name: ads_any, when: 'cost_item in ["ADS"] or cost_item not in ["ADS", "SMM", "IT"]', level: warn,
          message: check the cost item}
-    """)
+    """) + surface_keys("rich")
 TEXTS = {"cost_item": ["ADS", "SMM", "IT", "RENT", ""], "department": ["marketing", "production", "sales", "it"],
          "counterparty_inn": ["7707083893", "500100732259", "7728168971"], "initiator": ["memployee", "mhead", "x"],
          "process": ["payment", "contract"]}

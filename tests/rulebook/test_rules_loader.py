@@ -11,11 +11,11 @@ import pytest
 
 from soglasie.rulebook.loader import RuleBookError, check_rules, load_calendar, load_rulebook, rules_version
 from soglasie.rulebook.model import AssigneeRule, DeadlineRule
-from tests.rulebook.rules_helpers import RULES_DIR, line_of, real_text
+from tests.rulebook.rules_helpers import RULES_DIR, line_of, real_text, surface_keys
 
 
-def test_the_repository_rules_load(rulebook):
-    assert sorted(rulebook.processes) == ["contract", "payment"]
+def test_the_test_rules_load(rulebook):
+    assert sorted(rulebook.processes) == ["contract", "payment", "requisition"]
     payment = rulebook.process("payment")
     assert payment.default_route == ("head_approval", "finance_review", "payment")
     assert payment.terminal == "paid"
@@ -132,7 +132,7 @@ MINIMAL = textwrap.dedent("""\
             assignee: {role: finance_manager}
             actions: [approve, reject]
     terminal: {id: done, title: Done}
-    """)
+    """) + surface_keys("demo")
 
 
 @pytest.mark.parametrize("text, line, message", [
@@ -145,12 +145,12 @@ MINIMAL = textwrap.dedent("""\
     (MINIMAL.replace("  - id: review", "  - id: frozen"), 4, "'frozen' is a side stage"),
     (MINIMAL.replace("title: Demo", "title: Demo\ntitle: Again"), 3, "duplicate key 'title'"),
     (MINIMAL + "routing:\n  - name: big\n    when: |\n      amount > 10 and\n      cost_item == ADS\n"
-     "    assignees: {review: {user: boss}}\n", 16, "expected a double-quoted text"),
-    (MINIMAL + "routing:\n  - name: big\n    when: amount > 10\n    add_stages: [review]\n", 15,
+     "    assignees: {review: {user: boss}}\n", 23, "expected a double-quoted text"),
+    (MINIMAL + "routing:\n  - name: big\n    when: amount > 10\n    add_stages: [review]\n", 22,
      "stage 'review' is not optional"),
-    (MINIMAL + "validation:\n  - name: v\n    when: amount > 1.001\n    level: block\n    message: x\n", 14,
+    (MINIMAL + "validation:\n  - name: v\n    when: amount > 1.001\n    level: block\n    message: x\n", 21,
      "more than two decimals"),
-    (MINIMAL + "sla:\n  s:\n    check_every: 0m\n    clock_stops_on: started\n", 14,
+    (MINIMAL + "sla:\n  s:\n    check_every: 0m\n    clock_stops_on: started\n", 21,
      "check_every must be longer than zero"),
     ("", 1, "the file is empty"),
     ("- just\n- a list\n", 1, "the process file must be a mapping"),

@@ -72,10 +72,10 @@ def test_a_broken_change_keeps_the_last_good_rules_and_is_logged_once(setup, cap
 def test_a_new_and_a_deleted_file_are_changes(setup):
     directory, clock, provider = setup
     before = provider.current()
-    (directory / "contract.yaml").unlink()
+    (directory / "requisition.yaml").unlink()
     clock.now += 1.0
-    assert sorted(provider.current().processes) == ["payment"]
-    _write(directory, "contract.yaml", real_text("contract.yaml"), 1)
+    assert sorted(provider.current().processes) == ["contract", "payment"]
+    _write(directory, "requisition.yaml", real_text("requisition.yaml"), 1)
     assert provider.reload().version == before.version
 
 

@@ -280,10 +280,11 @@ def test_every_form_refuses_a_post_without_the_csrf_token(auth, core, users, fil
 
 
 def _signed_contract(core, users) -> int:
-    from soglasie.services import actions, contracts
+    from soglasie.services import actions
+    from tests.helpers import create_contract
     from soglasie.services.common import Upload
 
-    card_id = contracts.create_contract(
+    card_id = create_contract(
         core, users["memployee"], T0, counterparty_inn="7701526010", subject="Банки, 2027", amount="500000.00",
         valid_from="2026-11-01", valid_to="2027-12-31", document=Upload(pdf_bytes("contract"), "contract.pdf")).card_id
     for stage in ("head_approval", "finance_review"):
@@ -306,10 +307,10 @@ def test_a_payment_against_a_signed_contract_from_the_form(auth, core, users):
 
 
 def test_a_contract_task_opens_from_my_work(auth, core, users):
-    from soglasie.services import contracts
+    from tests.helpers import create_contract
     from soglasie.services.common import Upload
 
-    card_id = contracts.create_contract(
+    card_id = create_contract(
         core, users["memployee"], T0, counterparty_inn="7701526010", subject="Банки, 2027", amount="500000.00",
         valid_from="2026-11-01", valid_to="2027-12-31", document=Upload(pdf_bytes("contract"), "contract.pdf")).card_id
     auth.login("mhead")

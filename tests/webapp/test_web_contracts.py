@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from soglasie.models import Attachment, Card, ContractVersion
-from soglasie.services import actions, contracts, profile
+from soglasie.services import actions, profile
+from tests.helpers import add_contract_version
 from soglasie.services.common import Upload
 from tests.conftest import T0
 from tests.helpers import card, file_contract, file_request, open_task, sign_contract
@@ -275,7 +276,7 @@ def test_the_payment_form_offers_the_counterpartys_contracts_with_their_remainde
 def test_contract_texts_are_escaped(auth, core, users):
     payload = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
     card_id = file_contract(core, users, subject=payload, comment=payload, text="contract")
-    contracts.add_version(core, users["memployee"], card_id, Upload(pdf_bytes(), payload + ".pdf"), T0, payload)
+    add_contract_version(core, users["memployee"], card_id, Upload(pdf_bytes(), payload + ".pdf"), T0, payload)
     for login in ("memployee", "mhead"):
         auth.login(login)
         for path in (f"/contracts/{card_id}", "/", "/list?kind=contract", "/board?kind=contract",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from flask import url_for
 
-from soglasie.services import contracts, queries
+from soglasie.services import documents, queries
+from soglasie.services.cards import CardInput, create_card
 from webapp.api import parsing
 from webapp.api.routes import bp, card_action_response, card_response, list_response
 from webapp.runtime import actor_id, core, locale, now
@@ -19,11 +20,11 @@ from webapp.runtime import actor_id, core, locale, now
 def create_contract():
     """File a contract (multipart with the `document`); 201 with the contract card."""
     data = parsing.body()
-    created = contracts.create_contract(
-        core(), actor_id(), now(), counterparty_inn=parsing.scalar(data, "counterparty_inn"),
+    created = create_card(core(), actor_id(), now(), "contract", CardInput(
+        counterparty_inn=parsing.scalar(data, "counterparty_inn"),
         subject=parsing.text(data, "subject"), amount=parsing.scalar(data, "amount"),
         valid_from=parsing.scalar(data, "valid_from"), valid_to=parsing.scalar(data, "valid_to"),
-        document=parsing.upload("document"), comment=parsing.text(data, "comment"))
+        document=parsing.upload("document"), comment=parsing.text(data, "comment")))
     response, status = card_response(created.card_id, 201, kind="contract",
                                      warnings=[w.get(locale()) for w in created.warnings])
     response.headers["Location"] = url_for("api.get_contract", card_id=created.card_id)
@@ -52,7 +53,8 @@ def add_contract_version(card_id: int):
     data = parsing.body()
     comment = parsing.text(data, "comment")
     queries.require_card_kind(core(), actor_id(), card_id, "contract")  # 404 for a payment request, first
-    result = contracts.add_version(core(), actor_id(), card_id, parsing.upload("document"), now(), comment)
+    result = documents.add_version(core(), actor_id(), card_id, parsing.upload("document"), now(), comment,
+                                   process_id="contract")
     response, status = card_response(card_id, 201, kind="contract", version=result["version"],
                                      restarted=result["restarted"])
     response.headers["Location"] = url_for("api.get_contract", card_id=card_id)

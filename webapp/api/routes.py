@@ -9,7 +9,8 @@ from flask import Blueprint, jsonify, url_for
 
 from soglasie.errors import ValidationError, t
 from soglasie.models import Task
-from soglasie.services import actions, directory, payment_requests, queries, telegram_links
+from soglasie.services import actions, directory, queries, telegram_links
+from soglasie.services.cards import CardInput, create_card
 from soglasie.services.board import board_stages
 from soglasie.services.queries import CardFilter
 from webapp.api import parsing
@@ -68,11 +69,11 @@ def card_action_response(card_id: int, action: str, kind: str):
 def create_payment_request():
     """File a payment request (multipart with the invoice); 201 with the card."""
     data = parsing.body()
-    created = payment_requests.create_payment_request(
-        core(), actor_id(), now(), counterparty_inn=parsing.scalar(data, "counterparty_inn"),
+    created = create_card(core(), actor_id(), now(), "payment", CardInput(
+        counterparty_inn=parsing.scalar(data, "counterparty_inn"),
         amount=parsing.scalar(data, "amount"), cost_item=parsing.scalar(data, "cost_item"),
-        invoice=parsing.upload("invoice"), deadline=parsing.scalar(data, "deadline"),
-        comment=parsing.text(data, "comment"), contract_id=parsing.scalar(data, "contract_id"))
+        document=parsing.upload("invoice"), document_field="invoice", deadline=parsing.scalar(data, "deadline"),
+        comment=parsing.text(data, "comment"), contract_id=parsing.scalar(data, "contract_id")))
     response, status = card_response(created.card_id, 201, warnings=[w.get(locale()) for w in created.warnings])
     response.headers["Location"] = url_for("api.get_payment_request", card_id=created.card_id)
     return response, status

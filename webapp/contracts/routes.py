@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from soglasie.errors import Conflict, DomainError, ValidationError
-from soglasie.services import contracts, directory, queries
+from soglasie.services import directory, documents, queries
+from soglasie.services.cards import CardInput, create_card
 from soglasie.services.common import Upload
 from webapp.auth import require_login
 from webapp.contracts.forms import NewContractForm, NewVersionForm
@@ -38,10 +39,10 @@ def new():
     status = 200
     if form.validate_on_submit():
         try:
-            created = contracts.create_contract(
-                core(), actor_id(), now(), counterparty_inn=inn_of(form.counterparty_inn.data),
+            created = create_card(core(), actor_id(), now(), "contract", CardInput(
+                counterparty_inn=inn_of(form.counterparty_inn.data),
                 subject=form.subject.data, amount=form.amount.data, valid_from=form.valid_from.data,
-                valid_to=form.valid_to.data, document=_upload(form.document), comment=form.comment.data)
+                valid_to=form.valid_to.data, document=_upload(form.document), comment=form.comment.data))
         except DomainError as error:
             attach_error(form, error, NewContractForm.CORE_FIELDS)
             status = error.http_status
@@ -83,8 +84,8 @@ def upload_version(card_id: int):
     queries.require_card_kind(core(), actor_id(), card_id, "contract")
     form = NewVersionForm()
     try:
-        result = contracts.add_version(core(), actor_id(), card_id, _upload(form.document), now(),
-                                       form.comment.data)
+        result = documents.add_version(core(), actor_id(), card_id, _upload(form.document), now(),
+                                       form.comment.data, process_id="contract")
     except ValidationError as error:
         attach_error(form, error, NewVersionForm.CORE_FIELDS)
         return _render_card(queries.get_card(core(), actor_id(), card_id, now()), form, error.http_status)

@@ -8,9 +8,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from soglasie.errors import DomainError, ValidationError
-from soglasie.services import actions, contracts, directory, queries
+from soglasie.services import actions, contract_links, directory, queries
+from soglasie.services.cards import CardInput, create_card
 from soglasie.services.common import Upload
-from soglasie.services.payment_requests import create_payment_request
 from soglasie.validation import clean_bank_details, clean_inn, clean_kpp
 from webapp.auth import require_login
 from webapp.i18n import money
@@ -35,7 +35,7 @@ def _contract_choices(form: NewRequestForm):
     one and warns when the amount exceeds the remainder (the rules decide when filing).
     """
     chosen = inn_of(form.counterparty_inn.data) if not form.new_counterparty.data else None
-    payable = contracts.payable_contracts(core(), actor_id(), now())
+    payable = contract_links.payable_contracts(core(), actor_id(), now(), payer="payment")
     if chosen and chosen.isdigit():
         payable = [item for item in payable if item["counterparty"]["inn"] == chosen]
     options = [(item["id"], _("№%(id)d · %(subject)s · %(counterparty)s · %(remaining)s left", id=item["id"],
@@ -51,7 +51,7 @@ def _contract_choices(form: NewRequestForm):
 def _prefill(form: NewRequestForm) -> None:
     """`?contract=N` (the contract card's "Pay against it" link): that contract and its counterparty."""
     wanted = request.args.get("contract", "")
-    found = next((item for item in contracts.payable_contracts(core(), actor_id(), now())
+    found = next((item for item in contract_links.payable_contracts(core(), actor_id(), now(), payer="payment")
                   if str(item["id"]) == wanted), None)
     if found is not None:
         form.contract_id.data = str(found["id"])
@@ -92,10 +92,10 @@ def _file(form: NewRequestForm):
     if form.new_counterparty.data:
         new_counterparty = {"name": form.new_name.data, "inn": form.new_inn.data, "kpp": form.new_kpp.data,
                             "bik": form.new_bik.data, "account": form.new_account.data}
-    return create_payment_request(
-        core(), actor_id(), now(), counterparty_inn=inn_of(form.counterparty_inn.data), amount=form.amount.data,
-        cost_item=form.cost_item.data, invoice=upload, deadline=form.deadline.data or None,
-        comment=form.comment.data, contract_id=form.contract_id.data or None, new_counterparty=new_counterparty)
+    return create_card(core(), actor_id(), now(), "payment", CardInput(
+        counterparty_inn=inn_of(form.counterparty_inn.data), amount=form.amount.data,
+        cost_item=form.cost_item.data, document=upload, document_field="invoice", deadline=form.deadline.data or None,
+        comment=form.comment.data, contract_id=form.contract_id.data or None, new_counterparty=new_counterparty))
 
 
 def inn_of(picked: str | None) -> str | None:

@@ -28,7 +28,7 @@ MY_WORK_TASKS = 30  # the soonest deadlines; the board and the list show the res
 def my_work():
     """My open tasks with deadlines, my requests and contracts by stage, and the latest notifications."""
     tasks = worklists.my_open_tasks(core(), actor_id(), now(), limit=MY_WORK_TASKS)
-    mine = board(core(), actor_id(), CardFilter(mine=True), now(), per_column=5)
+    mine = board(core(), actor_id(), CardFilter(kind="payment", mine=True), now(), per_column=5)
     my_contracts = board(core(), actor_id(), CardFilter(kind="contract", mine=True), now(), per_column=5)
     inbox = profile.inbox(core(), actor_id(), limit=6)
     return render_template("tasks/my_work.html", tasks=tasks, mine=mine, my_contracts=my_contracts, inbox=inbox,
