@@ -1,4 +1,4 @@
-"""Contracts (SPEC process 2): filing, every version of the document kept, payments against them."""
+"""Contracts (the contract approval process): filing, every version of the document kept, payments against them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Filing a payment request (SPEC process 1): validate everything, then save and start the run.
+"""Filing a payment request (the payment request process): validate everything, then save and start the run.
 
 A counterparty that is not in the directory yet may be added with the request, in the same
 transaction: a request the rules refuse leaves no counterparty behind.

@@ -1,4 +1,4 @@
-"""Cards, tasks and lists as plain dicts: the shape of the REST API (SPEC "Public interface")."""
+"""Cards, tasks and lists as plain dicts: the shape of the REST API (the public /api/v1 interface)."""
 
 from __future__ import annotations
 
