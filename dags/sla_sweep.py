@@ -13,7 +13,7 @@ DOC = """
 
 Every 15 minutes, runs the core's `soglasie.services.sweep.sweep` at the run's
 `data_interval_end` (the schedule tick, never the wall clock). It reads only the tasks whose
-next check is due and, by the SLA rules in `rules/` (SPEC "Rules"):
+next check is due and, by the SLA rules in `rules/` (docs/rules.md, "SLA"):
 
 - records the 4-working-hour **checks** at `head_approval`;
 - sends the **reminder** to an approver who has not acted within 2 working days;

@@ -1,4 +1,4 @@
-"""The demo company of SPEC: departments, users (password `demo`), counterparties, cost items."""
+"""The demo company (`soglasie init --demo`): departments, users (password `demo`), counterparties, cost items."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract approval (SPEC process 2): the flow, every version kept, payments against contracts."""
+"""Contract approval (the contract process): the flow, every version kept, payments against contracts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""STYLE.md's import table, enforced by reading every import statement."""
+"""The layering table (docs/architecture.md, "Layering"), enforced by reading every import statement."""
 
 from __future__ import annotations
 

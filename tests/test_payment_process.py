@@ -1,4 +1,4 @@
-"""The payment-request process of SPEC, driven through the services on both databases."""
+"""The payment-request process of rules/payment.yaml, driven through the services on both databases."""
 
 from __future__ import annotations
 

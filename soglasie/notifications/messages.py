@@ -63,7 +63,7 @@ TEMPLATES: dict[str, Text] = {
     ),
 }
 
-# Contracts (SPEC process 2): the same kinds of message, about "договор №N «subject»".
+# Contracts (the contract approval process): the same kinds of message, about "договор №N «subject»".
 CONTRACT_TEMPLATES: dict[str, Text] = {
     "task_assigned": Text(
         ru="Новая задача «{task}» по договору №{card} «{subject}»: {counterparty}, {amount}. Срок: {deadline}.",

@@ -48,7 +48,7 @@ def least_loaded_with_role(session: Session, role: str) -> User | None:
 def resolve(session: Session, rule: AssigneeRule, initiator: User, assignee: User | None = None) -> User | None:
     """The user `rule` names for a card filed by `initiator`, or None when nobody fits.
 
-    `initiator_head` falls back to the operations manager (SPEC: "if none, the operations
+    `initiator_head` falls back to the operations manager (the head rule: "if none, the operations
     manager"); `assignee` is the assignee of the task an SLA rule is attached to.
     """
     if rule.kind == "initiator_head":

@@ -1,6 +1,6 @@
 """The SLA clock of a task: started, paused, resumed and stopped in working time.
 
-SPEC: only working time counts, and timers pause while a request is frozen or waiting for
+Only working time counts, and timers pause while a request is frozen or waiting for
 documents, resuming with the remaining time. The clock is two columns: working minutes
 consumed before `sla_resumed_at`, and `sla_resumed_at` itself (NULL = not running).
 """

@@ -1,4 +1,4 @@
-"""The process engine: the one place a card's state changes (SPEC, processes 1 and 2).
+"""The process engine: the one place a card's state changes (docs/architecture.md, "The one transition function").
 
 `execute(session, context, command)` applies every action on a task or a card: it locks the
 run, checks permission (deny by default) and the guards (each names its reason), then writes

@@ -9,7 +9,7 @@ from soglasie.errors import NotFound, PermissionDenied, t
 from soglasie.models import Card, Department, Task, User
 from soglasie.rulebook.model import ProcessDefinition, TaskDefinition
 
-# SPEC "Access": finance, accounting and operations (and the admin) see every card.
+# Visibility rule: finance, accounting and operations (and the admin) see every card.
 SEES_EVERYTHING = ("finance_manager", "ops_manager", "chief_accountant", "junior_accountant", "admin")
 
 

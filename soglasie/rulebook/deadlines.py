@@ -1,4 +1,4 @@
-"""The accounting deadline of a payment-stage task (SPEC "Accounting deadline")."""
+"""The accounting deadline of a payment-stage task (docs/rules.md, "Deadlines")."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def accounting_deadline(calendar: BusinessCalendar, rule: DeadlineRule, arrived_
                         hard_deadline: dt.datetime | dt.date | None) -> dt.datetime:
     """When accounting must have paid a request that reached it at `arrived_at`.
 
-    SPEC: a hard deadline written on the request wins (a bare date means the end of that
+    The rule: a hard deadline written on the request wins (a bare date means the end of that
     date's working hours, 18:00 local). Otherwise the arrival is moved to the next working
     instant; before the cut-off (13:00) → the end of that working day, from the cut-off on
     → the end of the next working day.

@@ -1,6 +1,6 @@
 """Live rules: a changed rule file is picked up without a restart, a broken one never is.
 
-SPEC: "A broken file is rejected with `file:line: what is wrong`, and the last good rules
+Broken-file rule (docs/rules.md): "A broken file is rejected with `file:line: what is wrong`, and the last good rules
 stay in force." The provider looks at the files' mtime and size at most once per
 `check_interval` seconds; when they changed, it reads the bytes, and only when their hash
 (the rules version) changed does it validate and switch. Every process (portal, bot, DAG

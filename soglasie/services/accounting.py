@@ -1,4 +1,4 @@
-"""Accounting tasks for runs that reached a stage without all of its tasks (SPEC "Airflow").
+"""Accounting tasks for runs that reached a stage without all of its tasks (docs/operations.md, "Airflow").
 
 Entering the payment stage creates the chief accountant's and the junior accountant's
 tasks at once; when that was impossible (nobody had the role then), this job creates them

@@ -14,7 +14,7 @@ from soglasie.services.common import Upload, load_actor, process_context, run_co
 
 
 def take_into_work(core: Core, actor_id: int, task_id: int, now: dt.datetime) -> Outcome:
-    """Mark a task as started (SPEC: stops the "not taken into work" SLA clock)."""
+    """Mark a task as started (stops the "not taken into work" SLA clock)."""
     return run_command(core, Command("take_into_work", actor_id, now, task_id=task_id))
 
 

@@ -1,4 +1,4 @@
-"""The SLA sweep: checks, reminders and escalations for tasks nobody acted on (SPEC "Rules").
+"""The SLA sweep: checks, reminders and escalations for tasks nobody acted on (docs/rules.md, "SLA").
 
 Only due tasks are read (`next_check_at <= now`, indexed), so the cost follows the due
 items, not the open ones. Each check, reminder and escalation is recorded once per task,

@@ -1,4 +1,4 @@
-"""Cards, tasks and lists as plain dicts: the shape of the REST API (docs/architecture.md, "REST API").
+"""Cards, tasks and lists as plain dicts: the shape of the REST API (the public /api/v1 interface).
 
 Which keys a card has follows its process's `card:` section: a card with a subject and a
 validity period shows them, a versioned document its versions, a card that may be paid

@@ -148,7 +148,7 @@ def test_the_list_filters_by_stage_and_mine_and_paginates(client, core, users, i
     mine = client.get("/api/v1/payment-requests?mine=1", headers=headers).json
     assert [item["id"] for item in mine["items"]] == [other]
     at_head = client.get("/api/v1/payment-requests?stage=head_approval&mine=0", headers=headers).json
-    assert at_head["total"] == 4  # his own request waits for him too (SPEC: the head approves it inline)
+    assert at_head["total"] == 4  # his own request waits for him too (the head approves his own request inline)
     assert client.get("/api/v1/payment-requests?stage=paid", headers=headers).json["total"] == 0
 
 

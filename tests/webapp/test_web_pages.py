@@ -14,7 +14,7 @@ COMMON_PAGES = ["/", "/requests/new", "/board", "/list", "/inbox", "/profile", "
 ADMIN_PAGES = ["/admin", "/admin/departments", "/admin/departments/1", "/admin/users", "/admin/users/new",
                "/admin/users/1", "/admin/counterparties", "/admin/counterparties/1", "/admin/cost-items",
                "/admin/cost-items/1", "/admin/rules", "/admin/users?search=m", "/admin/counterparties?search=77"]
-# Who sees a request filed by memployee (marketing): SPEC "Access".
+# Who sees a request filed by memployee (marketing): the visibility rule (docs/architecture.md).
 SEES_MARKETING_REQUEST = {"memployee", "mhead", "finance", "ops", "chief", "accountant", "admin"}
 
 

@@ -1,4 +1,4 @@
-"""REST API /api/v1/contracts (SPEC "Public interface"): filing, reading, listing, versions, process actions.
+"""REST API /api/v1/contracts (the public interface): filing, reading, listing, versions, process actions.
 
 A contract is a card like a payment request, plus `subject`, `valid_from`, `valid_to`,
 `versions` and `balance`; `/contracts/<id>` answers 404 for a payment request's id, as

@@ -1,4 +1,4 @@
-"""REST API /api/v1 exactly as SPEC "Public interface": payment requests, tasks, inbox, directories.
+"""REST API /api/v1, the public interface: payment requests, tasks, inbox, directories.
 
 Contracts are in `webapp.api.contract_routes`, on the same blueprint.
 """

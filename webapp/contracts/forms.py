@@ -12,7 +12,7 @@ from webapp.requests.forms import ACCEPT
 
 
 class NewContractForm(FlaskForm):
-    """Everything SPEC puts on a contract card; the core validates the values themselves."""
+    """Every field of a contract card; the core validates the values themselves."""
 
     counterparty_inn = StringField(_l("Counterparty"), validators=[Optional(), Length(max=300)],
                                    render_kw={"list": "counterparty-options", "autocomplete": "off",

@@ -1,4 +1,4 @@
-"""Contracts (SPEC process 2): filing one, the card with its version history, new versions, actions, files."""
+"""Contracts (contract approval): filing one, the card with its version history, new versions, actions, files."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ ACCEPT = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.doc,.docx,.xls,.xlsx"
 
 
 class NewRequestForm(FlaskForm):
-    """Everything SPEC puts on a payment card; the core validates the values themselves."""
+    """Every field of a payment card; the core validates the values themselves."""
 
     counterparty_inn = StringField(_l("From the directory"), validators=[Optional(), Length(max=300)],
                                    render_kw={"list": "counterparty-options", "autocomplete": "off",
