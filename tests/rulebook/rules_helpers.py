@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from zoneinfo import ZoneInfo
 
 from soglasie.settings import REPO_ROOT
 
 MSK = ZoneInfo("Europe/Moscow")
 RULES_DIR = REPO_ROOT / "rules"
+# The smallest valid process file: one stage, one task, a terminal.
+MINIMAL = textwrap.dedent("""\
+    process: demo
+    title: Demo
+    stages:
+      - id: review
+        title: Review
+        tasks:
+          - kind: approval
+            title: Approve
+            assignee: {role: finance_manager}
+            actions: [approve, reject]
+    terminal: {id: done, title: Done}
+    """)
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=MSK)  # a Tuesday morning; decisions ignore it
 
 

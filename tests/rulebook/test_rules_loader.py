@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from soglasie.rulebook.loader import RuleBookError, check_rules, load_calendar, load_rulebook, rules_version
 from soglasie.rulebook.model import AssigneeRule, DeadlineRule
-from tests.rulebook.rules_helpers import RULES_DIR, line_of, real_text
+from tests.rulebook.rules_helpers import MINIMAL, RULES_DIR, line_of, real_text
 
 
 def test_the_repository_rules_load(rulebook):
@@ -120,21 +119,6 @@ def test_every_error_of_a_directory_is_reported(rules_copy):
     assert found == [("calendar.yaml", line_of(calendar, "Mars/Olympus")),
                      ("payment.yaml", line_of(payment, "optinal")),
                      ("payment.yaml", line_of(payment, "amout"))]
-
-
-MINIMAL = textwrap.dedent("""\
-    process: demo
-    title: Demo
-    stages:
-      - id: review
-        title: Review
-        tasks:
-          - kind: approval
-            title: Approve
-            assignee: {role: finance_manager}
-            actions: [approve, reject]
-    terminal: {id: done, title: Done}
-    """)
 
 
 @pytest.mark.parametrize("text, line, message", [
