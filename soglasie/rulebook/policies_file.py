@@ -19,6 +19,7 @@ from soglasie.rulebook.model import (
     StageDefinition,
     ValidationRule,
 )
+from soglasie.rulebook.sla_timing import EventTimes
 from soglasie.rulebook.yamlnodes import Reader, describe, did_you_mean, line_of
 
 CHECK = "check"  # the rule name of periodic checks in `sla.sla_schedule`
@@ -99,40 +100,36 @@ def _sla_policy(reader: Reader, node: Node, what: str, minutes_per_day: int) -> 
     if fields is None:
         return None
     before = len(reader.errors)
-    check = read_duration(reader, fields["check_every"], "check_every", minutes_per_day) \
+    check = read_duration(reader, fields["check_every"], f"{what}: check_every", minutes_per_day) \
         if "check_every" in fields else None
     stops = reader.choice(fields["clock_stops_on"], "clock_stops_on", ("started", "decided")) \
         if "clock_stops_on" in fields else None
-    due = read_duration(reader, fields["due_after"], "due_after", minutes_per_day) if "due_after" in fields else None
-    events, names = [], set()
+    due = read_duration(reader, fields["due_after"], f"{what}: due_after", minutes_per_day) \
+        if "due_after" in fields else None
     items = (reader.sequence(fields["events"], "events") or ()) if "events" in fields else ()
-    for item in items:
-        event = _sla_event(reader, item, minutes_per_day)
-        if event is not None and event.name in names:
-            reader.error(item, f"duplicate event name {event.name!r} in {what}")
-        elif event is not None:
-            names.add(event.name)
-            events.append(event)
+    times = EventTimes(reader, what, items, minutes_per_day)
+    for index, item in enumerate(items):
+        _sla_event(reader, item, times, index)
+    times.check(due, fields.get("due_after"))
     if len(reader.errors) > before:
         return None
-    return SlaPolicy(check_every_minutes=check, clock_stops_on=stops, events=tuple(events), due_after_minutes=due)
+    return SlaPolicy(check_every_minutes=check, clock_stops_on=stops, events=times.events(), due_after_minutes=due)
 
 
-def _sla_event(reader: Reader, node: Node, minutes_per_day: int) -> SlaEvent | None:
+def _sla_event(reader: Reader, node: Node, times: EventTimes, index: int) -> None:
     fields = reader.mapping(node, "an SLA event", required=("name", "kind", "after", "to"), optional=("text",))
     if fields is None or not fields.keys() >= {"name", "kind", "after", "to"}:
-        return None
+        return
     name = reader.name(fields["name"], "event name")
     if name == CHECK:  # the sweep keys items by (rule, occurrence): "check" is the periodic check
         reader.error(fields["name"], "event name 'check' is reserved for the periodic checks")
         name = None
     kind = reader.choice(fields["kind"], "event kind", ("reminder", "escalation"))
-    after = read_duration(reader, fields["after"], "after", minutes_per_day)
+    after = times.after(fields["after"], index)
     to = read_assignee(reader, fields["to"], "to", allow_assignee=True)
     text = reader.localized(fields["text"], "text") if "text" in fields else None
-    if None in (name, kind, after, to) or ("text" in fields and text is None):
-        return None
-    return SlaEvent(name=name, kind=kind, after_minutes=after, to=to, text=text)
+    if None not in (name, kind, after, to) and ("text" not in fields or text is not None):
+        times.add(SlaEvent(name=name, kind=kind, after_minutes=after, to=to, text=text), node, fields["after"])
 
 
 def read_deadlines(reader: Reader, node: Node) -> dict[str, DeadlineRule | None]:

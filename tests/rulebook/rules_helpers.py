@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from zoneinfo import ZoneInfo
 
 from tests.support.rules import RULES_DIR
@@ -27,6 +28,22 @@ api: {path: PATH}
 def surface_keys(path: str) -> str:
     """SURFACE_KEYS with the process's URL path."""
     return SURFACE_KEYS.replace("PATH", path)
+
+
+# The smallest valid process file: one stage, one task, a terminal (and the surface keys).
+MINIMAL = textwrap.dedent("""\
+    process: demo
+    title: Demo
+    stages:
+      - id: review
+        title: Review
+        tasks:
+          - kind: approval
+            title: Approve
+            assignee: {role: finance_manager}
+            actions: [approve, reject]
+    terminal: {id: done, title: Done}
+    """) + surface_keys("demo")
 
 
 def msk(*parts: int) -> dt.datetime:
