@@ -18,6 +18,7 @@ COPY --from=wheels --chown=airflow:root /tmp/wheels /tmp/wheels
 COPY --chown=airflow:root requirements.txt pyproject.toml README.md /tmp/soglasie/
 COPY --chown=airflow:root soglasie /tmp/soglasie/soglasie
 COPY --chown=airflow:root webapp /tmp/soglasie/webapp
+# devstack/ (`make run`'s process supervisor) is left out: here compose runs each service.
 # Packages the image lacks are pinned to requirements.txt (the versions the tests ran with); what
 # the image already has keeps the image's versions, which match its bundled providers.
 # The portal's Russian catalogue is compiled (.po → .mo) in the installed package, so that a

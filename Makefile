@@ -34,7 +34,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 run: setup
-	$(PY) -m soglasie.devstack
+	$(PY) -m devstack
 
 test: setup
 	@# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
@@ -42,4 +42,4 @@ test: setup
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — failing." >&2; exit 1; fi; exit $$rc
 
 lint: setup
-	$(PY) -m ruff check soglasie webapp dags plugins tests bench
+	$(PY) -m ruff check soglasie devstack webapp dags plugins tests bench

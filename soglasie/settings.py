@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
+
+from soglasie.secret_key import read_secret_key, secret_key_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -23,9 +24,10 @@ class Settings:
     database_url: str
     data_dir: Path
     rules_dir: Path
-    secret_key: str
+    secret_key: str | None  # None: neither SECRET_KEY nor <data dir>/secret_key (see require_secret_key)
     portal_url: str = "http://127.0.0.1:5000"
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    trusted_proxies: int = 0  # reverse proxies in front of the portal whose X-Forwarded-* to trust
     telegram_bot_token: str | None = None
     telegram_api_base_url: str | None = None
     telegram_webhook_url: str | None = None
@@ -43,9 +45,16 @@ class Settings:
         """Telegram is on only when a bot token is configured."""
         return bool(self.telegram_bot_token)
 
+    def require_secret_key(self) -> str:
+        """The secret key, for what signs with it (the portal's sessions, Telegram buttons)."""
+        if not self.secret_key:
+            raise SettingsError(f"no secret key: SECRET_KEY is not set and {secret_key_path(self.data_dir)} "
+                                "does not exist; run `soglasie init` to create it, or set SECRET_KEY")
+        return self.secret_key
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Read the documented environment variables, with working embedded-mode defaults."""
+        """Read the documented environment variables, with working embedded-mode defaults; writes nothing."""
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("SOGLASIE_DATA_DIR") or REPO_ROOT / "var").resolve()
         rules_dir = rules_dir_from_env(env)
@@ -54,9 +63,10 @@ class Settings:
             database_url=database_url,
             data_dir=data_dir,
             rules_dir=rules_dir,
-            secret_key=env.get("SECRET_KEY") or _persistent_secret(data_dir),
+            secret_key=env.get("SECRET_KEY") or read_secret_key(data_dir),
             portal_url=(env.get("SOGLASIE_PORTAL_URL") or cls.portal_url).rstrip("/"),
-            max_upload_bytes=_positive_int(env, "SOGLASIE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+            max_upload_bytes=_whole_number(env, "SOGLASIE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+            trusted_proxies=_whole_number(env, "SOGLASIE_TRUSTED_PROXIES", 0, allow_zero=True),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
@@ -75,36 +85,14 @@ def rules_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("SOGLASIE_RULES_DIR") or REPO_ROOT / "rules").resolve()
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _whole_number(env: Mapping[str, str], name: str, default: int, allow_zero: bool = False) -> int:
     raw = env.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {value}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise SettingsError(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")
     return value
-
-
-def _persistent_secret(data_dir: Path) -> str:
-    """The embedded mode's secret key: generated once and kept in the data directory.
-
-    Sessions, API-token hashes and signed Telegram buttons must survive restarts and be the
-    same in every process of one installation, so a random per-process key will not do.
-    """
-    path = data_dir / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    try:
-        with open(path, "x") as fh:  # "x": a concurrent first start keeps the first key
-            fh.write(key)
-        path.chmod(0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    return key

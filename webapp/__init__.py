@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any, Mapping
 
 from flask import Flask
@@ -21,7 +20,7 @@ def _utc_now() -> dt.datetime:
 def _defaults(settings: Settings) -> dict[str, Any]:
     """Configuration every deployment starts from; `create_app(config)` overrides any of it."""
     return {
-        "SECRET_KEY": settings.secret_key,
+        "SECRET_KEY": settings.require_secret_key(),
         # Room for the form fields around the largest allowed file.
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes + 1024 * 1024,
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
@@ -29,7 +28,7 @@ def _defaults(settings: Settings) -> dict[str, Any]:
         "SOGLASIE_CLOCK": _utc_now,
         "SOGLASIE_SECURE_COOKIES": settings.portal_url.startswith("https://"),
         # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto to trust (0: none).
-        "SOGLASIE_TRUSTED_PROXIES": int(os.environ.get("SOGLASIE_TRUSTED_PROXIES") or 0),
+        "SOGLASIE_TRUSTED_PROXIES": settings.trusted_proxies,
         "SOGLASIE_LOGIN_LIMIT": 5,
         "SOGLASIE_LOGIN_IP_LIMIT": 30,
         "SOGLASIE_LOGIN_WINDOW_MINUTES": 15,
@@ -63,5 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for package in (auth, tasks, requests, contracts, board, notifications, profile, admin, api):
-        app.register_blueprint(package.bp)
+    """Every blueprint of the portal, by name; each package's __init__ assembles its `bp` from its route modules."""
+    for blueprint in (auth.bp, tasks.bp, requests.bp, contracts.bp, board.bp, notifications.bp, profile.bp, admin.bp,
+                      api.bp):
+        app.register_blueprint(blueprint)

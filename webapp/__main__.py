@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from soglasie.settings import SettingsError
 from webapp import create_app
 
 
@@ -13,7 +14,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
-    create_app().run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    try:
+        app = create_app()
+    except SettingsError as error:
+        raise SystemExit(f"python -m webapp: {error}") from None
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""The `soglasie` command: argument parsing and dispatch to the command modules."""
+"""The `soglasie` command: argument parsing and dispatch to the command modules.
+
+A command prints its result on stdout and its errors on stderr, nothing else: logs (Alembic's
+migration steps, for one) show only with `-v`. The long-running services (`bot`, `dispatch`) log
+by default, since their log is what they have to say.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (command modules that are missing are skipped)."""
     parser = argparse.ArgumentParser(prog="soglasie", description="Soglasie: approvals and payments to partners.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show log messages (INFO) on stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -34,11 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(verbose: bool) -> None:
+    """INFO logs on stderr with -v (or for a service); otherwise warnings and errors only."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_logging(args.verbose or getattr(args, "logs", False))
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

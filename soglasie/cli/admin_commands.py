@@ -9,12 +9,13 @@ import sys
 from soglasie import schema
 from soglasie.core import Core
 from soglasie.demo import DEMO_PASSWORD, load_demo
+from soglasie.secret_key import create_secret_key, secret_key_path
 from soglasie.tokens import create_token
 
 
 def register(subparsers) -> None:
     """Add this module's subcommands."""
-    init = subparsers.add_parser("init", help="create or upgrade the database schema")
+    init = subparsers.add_parser("init", help="create or upgrade the database schema (and the secret key file)")
     init.add_argument("--demo", action="store_true", help="also load the demo company (passwords: demo)")
     init.set_defaults(handler=run_init)
 
@@ -32,11 +33,15 @@ def register(subparsers) -> None:
 
 
 def run_init(args) -> int:
-    """Migrate the schema; with --demo, load the demo company once."""
+    """Migrate the schema, create the secret key file unless SECRET_KEY is set; with --demo, load the demo company."""
     core = Core.from_env()
-    core.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = core.settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
     schema.upgrade(core.db)
     print(f"Schema is up to date: {core.db.engine.url.render_as_string(hide_password=True)}")
+    # A key from SECRET_KEY or an existing file is in use: never replace it (sessions would end).
+    if not core.settings.secret_key and create_secret_key(data_dir):
+        print(f"Secret key created: {secret_key_path(data_dir)}")
     if args.demo:
         with core.db.write() as session:
             created = load_demo(session, dt.datetime.now(dt.timezone.utc))

@@ -21,7 +21,7 @@ def register(subparsers) -> None:
     bot.add_argument("--poll-timeout", type=float, default=10.0, help="long polling: seconds per getUpdates")
     bot.add_argument("--no-delivery", action="store_true",
                      help="do not drain the outbox here (leave it to `soglasie dispatch` or Airflow)")
-    bot.set_defaults(handler=run_bot)
+    bot.set_defaults(handler=run_bot, logs=True)  # a service: its log is its output
 
 
 def run_bot(args) -> int:
@@ -31,6 +31,7 @@ def run_bot(args) -> int:
     core = Core.from_env()
     if not core.settings.telegram_enabled:
         raise ValidationError("TELEGRAM_BOT_TOKEN is not set: Telegram is off", "TELEGRAM_BOT_TOKEN")
+    core.settings.require_secret_key()  # buttons and the webhook secret are derived from it
     if not 0 < args.port < 65536:
         raise ValidationError("--port must be 1–65535", "port")
     options = BotOptions(listen=args.listen, port=args.port, poll_timeout=args.poll_timeout,

@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     loop = subparsers.add_parser("dispatch", help="deliver pending notifications in a loop")
     loop.add_argument("--interval", type=float, default=2.0, help="seconds between rounds when idle")
     loop.add_argument("--once", action="store_true", help="one round, then exit")
-    loop.set_defaults(handler=run_dispatch)
+    loop.set_defaults(handler=run_dispatch, logs=True)  # a service: its log is its output
 
 
 def run_sweep(args) -> int:

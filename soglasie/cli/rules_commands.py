@@ -82,7 +82,7 @@ def rules_dir(args) -> Path:
         return Path(args.dir)
     from soglasie.settings import rules_dir_from_env  # noqa: PLC0415 - only these commands need it
 
-    return rules_dir_from_env()  # not Settings.from_env(): that would create a secret key
+    return rules_dir_from_env()  # not Settings.from_env(): nothing else configured may fail these commands
 
 
 def run_check(args) -> int:

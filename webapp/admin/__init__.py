@@ -1,6 +1,9 @@
 """Admin pages: org structure, users and roles, directories, the rules in force."""
 
-from webapp.admin import directory_routes  # noqa: F401  (adds the directory pages to bp)
-from webapp.admin.routes import bp
+from webapp.admin import directory_routes, routes
 
-__all__ = ["bp"]
+# Two modules decorate the one blueprint; naming them here is what puts their pages on it.
+ROUTE_MODULES = (routes, directory_routes)
+bp = routes.bp
+
+__all__ = ["ROUTE_MODULES", "bp"]
