@@ -141,11 +141,6 @@ def test_offsets_count_the_calendar_s_working_day(rules_copy):
     assert [(event.name, event.after_minutes) for event in events] == [("reminder", 1080), ("escalation", 1140)]
 
 
-def test_the_repository_states_the_hour_after_the_reminder_once():
-    for name in ("payment.yaml", "contract.yaml"):
-        assert "after: reminder + 1h," in real_text(name), name
-
-
 @pytest.mark.parametrize("text, parsed", [
     ("2d", (None, 960)),
     ("2d 1h", (None, 1020)),
