@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from soglasie.attachments import human_size
 from soglasie.errors import DomainError
+from soglasie.rulebook.model import ProcessDefinition
 from webapp.runtime import core, locale
 
 log = logging.getLogger(__name__)
-# The upload field of each endpoint that takes one, to name it when the body is too large.
-UPLOAD_FIELDS = {"api.create_payment_request": "invoice", "api.add_task_attachment": "file",
-                 "api.create_contract": "document", "api.add_contract_version": "document",
-                 "requests.new": "invoice", "contracts.new": "document", "contracts.upload_version": "document",
-                 "tasks.upload": "file", "tasks.answer": "files"}
-
+# The file field of the task endpoints whose form sends several files; a task's file is otherwise "file".
+TASK_UPLOAD_FIELDS = {"tasks.answer": "files"}
 
 def is_api_request() -> bool:
     """True for /api/ paths: they answer JSON, whatever went wrong."""
@@ -70,10 +67,39 @@ def handle_csrf_error(error: CSRFError):
     return _page(message, 400)
 
 
+def upload_field() -> str:
+    """The file field a too-large body was sending: the main document of the request's process, else "file".
+
+    A view that knows its process sets `g.upload_field`; otherwise the process comes from the path
+    (`/api/v1/<api_path>/…`, `/<portal_path>/…`, or a `process` argument of the route).
+    """
+    field = g.get("upload_field")
+    if field:
+        return field
+    process = _process_of_request()
+    if process is not None and process.card.document is not None:
+        return process.card.document.field
+    return TASK_UPLOAD_FIELDS.get(request.endpoint, "file")
+
+
+def _process_of_request() -> ProcessDefinition | None:
+    """The process the request's route or path names, None when it names none."""
+    rulebook = core().rulebook
+    named = (request.view_args or {}).get("process")
+    if isinstance(named, ProcessDefinition):
+        return named
+    if isinstance(named, str):
+        return rulebook.processes.get(named)
+    segments = request.path.strip("/").split("/")
+    if segments[:2] == ["api", "v1"]:
+        return rulebook.by_api_path(segments[2]) if len(segments) > 2 else None
+    return rulebook.by_portal_path(segments[0])
+
+
 def handle_too_large(error: RequestEntityTooLarge):
     """A body above MAX_CONTENT_LENGTH: name the upload field of the endpoint."""
     if is_api_request():
-        return error_json(http_message(413), UPLOAD_FIELDS.get(request.endpoint, "file"), 413)
+        return error_json(http_message(413), upload_field(), 413)
     return _page(http_message(413), 413)
 
 

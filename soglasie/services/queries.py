@@ -29,9 +29,9 @@ SORTS = {
 
 @dataclass(frozen=True)
 class CardFilter:
-    """What a list or the board is narrowed to: the process (its id in the rule files), then optional fields."""
+    """What a list or the board is narrowed to: the process (its id; None for every process), then optional fields."""
 
-    kind: str
+    kind: str | None
     stage: str | None = None
     mine: bool = False
     search: str | None = None
@@ -51,19 +51,21 @@ def get_card(core: Core, actor_id: int, card_id: int, now: dt.datetime, kind: st
         return card_view(session, card, actor, core.rulebook, now)
 
 
-def require_card_kind(core: Core, actor_id: int, card_id: int, kind: str) -> None:
-    """NotFound unless the card exists, is of `kind` and the actor may see it (checked before acting on it)."""
+def require_card_kind(core: Core, actor_id: int, card_id: int, kind: str | None) -> str:
+    """The card's process id; NotFound unless it exists, is of `kind` (any when None) and the actor may see it."""
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
         card = session.get(Card, card_id)
-        if card is None or card.kind != kind or not permissions.can_view(session, actor, card):
+        if card is None or kind not in (None, card.kind) or not permissions.can_view(session, actor, card):
             raise not_found_card(core, kind)
+        return card.kind
 
 
 def filtered_cards(session, actor, spec: CardFilter, rulebook: RuleBook):
     """The select of the cards `actor` may see that match `spec`: the one definition of filters and visibility."""
-    process = find_process(rulebook, spec.kind, "kind")
-    query = select(Card).where(Card.kind == spec.kind, permissions.visible_cards_clause(session, actor))
+    query = select(Card).where(permissions.visible_cards_clause(session, actor))
+    if spec.kind is not None:
+        query = query.where(Card.kind == find_process(rulebook, spec.kind, "kind").id)
     if spec.stage:
         query = query.where(Card.stage == spec.stage)
     if spec.mine:
@@ -75,16 +77,21 @@ def filtered_cards(session, actor, spec: CardFilter, rulebook: RuleBook):
     if spec.cost_item:
         query = query.join(CostItem, CostItem.id == Card.cost_item_id).where(CostItem.code == spec.cost_item)
     if spec.search:
-        needle = spec.search.strip()
-        matches = select(Counterparty.id).where(or_(
-            Counterparty.name.ilike(f"%{needle}%"), Counterparty.inn.like(f"{needle}%")))
-        clauses = [Card.counterparty_id.in_(matches), Card.comment.ilike(f"%{needle}%")]
-        if process.card.uses("subject"):
-            clauses.append(Card.subject.ilike(f"%{needle}%"))
-        if needle.isdigit():
-            clauses.append(Card.id == int(needle))
-        query = query.where(or_(*clauses))
+        query = query.where(_search_clause(spec.search.strip(), spec.kind, rulebook))
     return query
+
+
+def _search_clause(needle: str, kind: str | None, rulebook: RuleBook):
+    """The counterparty (name or INN prefix), the comment, the id, and the subject where the process has one."""
+    matches = select(Counterparty.id).where(or_(
+        Counterparty.name.ilike(f"%{needle}%"), Counterparty.inn.like(f"{needle}%")))
+    clauses = [Card.counterparty_id.in_(matches), Card.comment.ilike(f"%{needle}%")]
+    with_subject = [p.id for p in rulebook.processes.values() if p.card.uses("subject") and kind in (None, p.id)]
+    if with_subject:
+        clauses.append(Card.kind.in_(with_subject) & Card.subject.ilike(f"%{needle}%"))
+    if needle.isdigit():
+        clauses.append(Card.id == int(needle))
+    return or_(*clauses)
 
 
 def list_cards(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_page: int = 50) -> dict:

@@ -1,23 +1,25 @@
-"""REST API /api/v1, the public interface: payment requests, tasks, inbox, directories.
+"""REST API /api/v1, the public interface: the blueprint, its card helpers, tasks, inbox, directories.
 
-Contracts are in `webapp.api.contract_routes`, on the same blueprint.
+The cards of every process are in `webapp.api.process_routes`, on the same blueprint.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, jsonify
 
-from soglasie.errors import ValidationError, t
+from soglasie.errors import NotFound, ValidationError, t
 from soglasie.models import Task
 from soglasie.services import actions, directory, queries, telegram_links
-from soglasie.services.cards import CardInput, create_card
 from soglasie.services.board import board_stages
+from soglasie.services.cards import find_process
 from soglasie.services.queries import CardFilter
 from webapp.api import parsing
 from webapp.api.access import authenticate_api_call
-from webapp.runtime import actor_id, core, locale, now
+from webapp.api.paths import register_converter
+from webapp.runtime import actor_id, core, now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.record_once(register_converter)  # first: the process routes' rules need the converter when they are added
 bp.before_request(authenticate_api_call)
 
 # POST /tasks/<id>/<action>: the path word → the service and the body field it takes.
@@ -30,17 +32,17 @@ TASK_ACTIONS = {
 CARD_ACTIONS = {"restart": actions.restart, "freeze": actions.freeze, "unfreeze": actions.unfreeze}
 
 
-def card_response(card_id: int, status: int = 200, kind: str | None = "payment", **extra):
-    """The card as JSON (404 when it is not of `kind`; any kind when `kind` is None), with `extra` keys."""
+def card_response(card_id: int, status: int = 200, kind: str | None = None, **extra):
+    """The card as JSON (404 when it is not of process `kind`; any process when None), with `extra` keys."""
     view = queries.get_card(core(), actor_id(), card_id, now(), kind=kind)
     view.update(extra)
     return jsonify(view), status
 
 
-def list_response(kind: str):
-    """One page of the visible cards of `kind`, filtered (stage, mine, search, …) and sorted."""
+def list_response(kind: str | None, field: str = "process"):
+    """One page of the visible cards of process `kind` (every process when None), filtered and sorted."""
     stage = parsing.query_text("stage")
-    if stage and stage not in board_stages(core(), kind):
+    if stage and stage not in _known_stages(kind, field):
         raise ValidationError(t("Неизвестный этап.", "Unknown stage."), "stage")
     spec = CardFilter(kind=kind, stage=stage, mine=parsing.flag("mine"), search=parsing.query_text("search"),
                       department=parsing.query_text("department"),
@@ -51,8 +53,20 @@ def list_response(kind: str):
     return jsonify(queries.list_cards(core(), actor_id(), spec, page, per_page))
 
 
-def card_action_response(card_id: int, action: str, kind: str):
-    """Restart, freeze or unfreeze a card of `kind` (404 for another kind, before anything changes)."""
+def _known_stages(kind: str | None, field: str) -> set[str]:
+    """The stages a list may be narrowed to: of the process, or of any process; an unknown process is 422."""
+    rulebook = core().rulebook
+    if kind is not None:
+        try:
+            find_process(rulebook, kind, field)
+        except NotFound as error:  # a filter naming no process is bad input, not a missing card
+            raise ValidationError(error.text, field) from None
+    return {stage for process in rulebook.processes.values() if kind in (None, process.id)
+            for stage in board_stages(core(), process.id)}
+
+
+def card_action_response(card_id: int, action: str, kind: str | None):
+    """Restart, freeze or unfreeze a card of process `kind` (any when None); 404 first for another process."""
     data = parsing.body()
     queries.require_card_kind(core(), actor_id(), card_id, kind)
     if action == "restart":
@@ -60,41 +74,6 @@ def card_action_response(card_id: int, action: str, kind: str):
     else:
         CARD_ACTIONS[action](core(), actor_id(), card_id, now(), parsing.text(data, "comment"))
     return card_response(card_id, kind=kind)
-
-
-# --- payment requests -------------------------------------------------------------------------
-
-
-@bp.post("/payment-requests")
-def create_payment_request():
-    """File a payment request (multipart with the invoice); 201 with the card."""
-    data = parsing.body()
-    created = create_card(core(), actor_id(), now(), "payment", CardInput(
-        counterparty_inn=parsing.scalar(data, "counterparty_inn"),
-        amount=parsing.scalar(data, "amount"), cost_item=parsing.scalar(data, "cost_item"),
-        document=parsing.upload("invoice"), document_field="invoice", deadline=parsing.scalar(data, "deadline"),
-        comment=parsing.text(data, "comment"), contract_id=parsing.scalar(data, "contract_id")))
-    response, status = card_response(created.card_id, 201, warnings=[w.get(locale()) for w in created.warnings])
-    response.headers["Location"] = url_for("api.get_payment_request", card_id=created.card_id)
-    return response, status
-
-
-@bp.get("/payment-requests/<id:card_id>")
-def get_payment_request(card_id: int):
-    """One card with its tasks, timeline and attachments (404 for a contract)."""
-    return card_response(card_id)
-
-
-@bp.get("/payment-requests")
-def list_payment_requests():
-    """Visible payment requests, filtered (stage, mine, search, …), sorted and paginated."""
-    return list_response("payment")
-
-
-@bp.post("/payment-requests/<id:card_id>/<any(restart, freeze, unfreeze):action>")
-def card_action(card_id: int, action: str):
-    """Restart a rejected request, freeze or unfreeze one; 200 with the card (404 for a contract)."""
-    return card_action_response(card_id, action, "payment")
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -119,7 +98,7 @@ def task_action(task_id: int, action: str):
         outcome = service(core(), actor_id(), task_id, now())
     else:
         outcome = service(core(), actor_id(), task_id, now(), parsing.text(data, field))
-    return card_response(outcome.card_id, kind=None)  # a payment request's or a contract's
+    return card_response(outcome.card_id)  # the card of any process
 
 
 @bp.post("/tasks/<id:task_id>/complete")
@@ -131,7 +110,7 @@ def complete_task(task_id: int):
         outcome = actions.answer_documents(core(), actor_id(), task_id, now(), parsing.text(data, "comment"), files)
     else:
         outcome = actions.complete(core(), actor_id(), task_id, now(), parsing.text(data, "comment"))
-    return card_response(outcome.card_id, kind=None)
+    return card_response(outcome.card_id)
 
 
 @bp.post("/tasks/<id:task_id>/attachments")
