@@ -123,7 +123,7 @@ class NoticeWriter:
         fields = {
             "card": card.id,
             "subject": card.subject or "",
-            "counterparty": card.counterparty.name,
+            "counterparty": card.counterparty.name if card.counterparty else "",  # the process may have no counterparty
             "amount": messages.format_amount(card.amount, locale),
             "stage": stage_title.get(locale) if stage_title else "",
             "task": title.get(locale) if title else (self._task_title(task, locale) if task else ""),
