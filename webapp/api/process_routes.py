@@ -83,10 +83,10 @@ def processes():
     return jsonify({"items": [process_json(process) for process in core().rulebook.processes.values()]})
 
 
-@bp.post("/processes/<process_id>/cards")
-def file_card(process_id: str):
+@bp.post("/processes/<process>/cards")
+def file_card(process: str):
     """File a card of the process (multipart with its fields and its document); 404 naming `process`."""
-    return _file(find_process(core().rulebook, process_id, "process"), "api.card")
+    return _file(find_process(core().rulebook, process, "process"), "api.card")
 
 
 @bp.get("/cards")

@@ -41,8 +41,9 @@ def card_response(card_id: int, status: int = 200, kind: str | None = None, **ex
 
 def list_response(kind: str | None, field: str = "process"):
     """One page of the visible cards of process `kind` (every process when None), filtered and sorted."""
+    stages = _known_stages(kind, field)
     stage = parsing.query_text("stage")
-    if stage and stage not in _known_stages(kind, field):
+    if stage and stage not in stages:
         raise ValidationError(t("Неизвестный этап.", "Unknown stage."), "stage")
     spec = CardFilter(kind=kind, stage=stage, mine=parsing.flag("mine"), search=parsing.query_text("search"),
                       department=parsing.query_text("department"),
@@ -54,12 +55,12 @@ def list_response(kind: str | None, field: str = "process"):
 
 
 def _known_stages(kind: str | None, field: str) -> set[str]:
-    """The stages a list may be narrowed to: of the process, or of any process; an unknown process is 422."""
+    """The stages of the process (of any process when None); a filter naming no process is 422 naming `field`."""
     rulebook = core().rulebook
     if kind is not None:
         try:
             find_process(rulebook, kind, field)
-        except NotFound as error:  # a filter naming no process is bad input, not a missing card
+        except NotFound as error:  # bad input to a list, not a missing card
             raise ValidationError(error.text, field) from None
     return {stage for process in rulebook.processes.values() if kind in (None, process.id)
             for stage in board_stages(core(), process.id)}
