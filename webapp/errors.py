@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from soglasie.attachments import human_size
 from soglasie.errors import DomainError
+from soglasie.models import Card
 from soglasie.rulebook.model import ProcessDefinition
 from webapp.runtime import core, locale
 
@@ -68,14 +70,7 @@ def handle_csrf_error(error: CSRFError):
 
 
 def upload_field() -> str:
-    """The file field a too-large body was sending: the main document of the request's process, else "file".
-
-    A view that knows its process sets `g.upload_field`; otherwise the process comes from the path
-    (`/api/v1/<api_path>/…`, `/<portal_path>/…`, or a `process` argument of the route).
-    """
-    field = g.get("upload_field")
-    if field:
-        return field
+    """The file field a too-large body was sending: the main document of the request's process, else "file"."""
     process = _process_of_request()
     if process is not None and process.card.document is not None:
         return process.card.document.field
@@ -83,17 +78,24 @@ def upload_field() -> str:
 
 
 def _process_of_request() -> ProcessDefinition | None:
-    """The process the request's route or path names, None when it names none."""
+    """The process the route names, or its path names (API or portal), or the card it acts on; else None.
+
+    The body is refused before any view runs (the NUL check reads the form), so the URL is all there is.
+    """
     rulebook = core().rulebook
-    named = (request.view_args or {}).get("process")
+    args = request.view_args or {}
+    named = args.get("process")
     if isinstance(named, ProcessDefinition):
         return named
     if isinstance(named, str):
         return rulebook.processes.get(named)
     segments = request.path.strip("/").split("/")
-    if segments[:2] == ["api", "v1"]:
-        return rulebook.by_api_path(segments[2]) if len(segments) > 2 else None
-    return rulebook.by_portal_path(segments[0])
+    on_path = rulebook.by_api_path(segments[2]) if segments[:2] == ["api", "v1"] and len(segments) > 2 \
+        else rulebook.by_portal_path(segments[0])
+    if on_path is None and isinstance(args.get("card_id"), int):
+        with core().db.read() as session:
+            return rulebook.processes.get(session.scalar(select(Card.kind).where(Card.id == args["card_id"])))
+    return on_path
 
 
 def handle_too_large(error: RequestEntityTooLarge):

@@ -8,6 +8,7 @@ import io
 import pytest
 from flask import request
 
+from tests.helpers import file_contract
 from tests.support.files import pdf_bytes
 
 REQUISITION = {
@@ -168,3 +169,12 @@ def test_a_body_over_the_size_limit_names_the_process_document_field(app, client
     big = {field: (io.BytesIO(pdf_bytes() + b"%" * 8192), "big.pdf"), "subject": "Стулья", "amount": "5"}
     response = client.post(path, data=big, headers=bearer("memployee"), content_type="multipart/form-data")
     assert (response.status_code, response.json["field"]) == (413, field)
+
+
+def test_a_version_over_the_size_limit_names_the_cards_document_field(app, client, core, users, bearer):
+    card_id = file_contract(core, users)
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    big = {"document": (io.BytesIO(pdf_bytes() + b"%" * 8192), "big.pdf")}
+    response = client.post(f"/api/v1/cards/{card_id}/versions", data=big, headers=bearer("memployee"),
+                           content_type="multipart/form-data")
+    assert (response.status_code, response.json["field"]) == (413, "document")

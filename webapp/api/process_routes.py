@@ -1,14 +1,14 @@
 """REST API of the cards of every process in the rule files, from the registry alone.
 
 Two forms serve the same view code: the generic one (`/processes`, `/processes/<id>/cards`,
-`/cards`, `/cards/<id>`…) and each process's own path (`/<api_path>`, e.g. `/payment-requests`),
+`/cards`, `/cards/<id>`…) and each process's own path (`/<api_path>`, as its rule file declares),
 which answers 404 for a card of another process. The process is looked up on every request,
 so a process added to the rule files is served with no code.
 """
 
 from __future__ import annotations
 
-from flask import g, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from werkzeug.exceptions import NotFound as NoRoute
 
 from soglasie.rulebook.model import ProcessDefinition
@@ -41,15 +41,9 @@ def card_input(process: ProcessDefinition, data: dict) -> CardInput:
     return CardInput(**values)
 
 
-def _body_for(process: ProcessDefinition):
-    """The request's fields; a body too large is then named by the process's document field (webapp.errors)."""
-    g.upload_field = process.card.document.field if process.card.document else None
-    return parsing.body()
-
-
 def _file(process: ProcessDefinition, endpoint: str, path: dict | None = None):
     """File a card of `process`; 201 with the card and its Location (`endpoint` with the `path` values and the id)."""
-    data = _body_for(process)
+    data = parsing.body()
     created = create_card(core(), actor_id(), now(), process.id, card_input(process, data))
     response, status = card_response(created.card_id, 201, kind=process.id,
                                      warnings=[w.get(locale()) for w in created.warnings])
@@ -62,7 +56,7 @@ def _add_version(process: ProcessDefinition, card_id: int, endpoint: str, path: 
 
     A version uploaded after an approval sends the card back to the start of its approvals.
     """
-    data = _body_for(process)
+    data = parsing.body()
     comment = parsing.text(data, "comment")
     queries.require_card_kind(core(), actor_id(), card_id, process.id)  # 404 for another process, first
     field = process.card.document.field if process.card.document else "document"
