@@ -48,4 +48,4 @@ def test_each_blueprint_package_names_all_its_route_modules(name):
 
 def test_endpoints_of_the_second_route_modules_are_registered(settings):
     endpoints = set(create_app({"SOGLASIE_SETTINGS": settings}).view_functions)
-    assert {"admin.counterparties", "api.get_contract", "api.create_contract", "auth.login"} <= endpoints
+    assert {"admin.counterparties", "api.process_card", "api.file_card", "auth.login"} <= endpoints
