@@ -10,6 +10,7 @@ PYTHON_CANDIDATES := python3.11 python3.12 python3 python
 
 setup: $(STAMP)
 	@$(VENV)/bin/pybabel -q compile -d webapp/translations  # the portal's translations, .po → .mo
+	@$(VENV)/bin/pybabel -q compile -D soglasie -d soglasie/translations  # the core's (docs/operations.md, "Translations")
 
 $(STAMP): requirements.txt pyproject.toml
 	@set -e; \

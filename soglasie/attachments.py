@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from soglasie.errors import ValidationError, t
+from soglasie.errors import ValidationError
+from soglasie.i18n import Message, _
 
 MAX_NAME_LENGTH = 255
 
@@ -64,6 +65,13 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
+def size_text(size: int) -> Message:
+    """`human_size` in the reader's language: "1 MB" / "1 МБ"."""
+    number, unit = human_size(size).split(" ")
+    units = {"MB": _("%(size)s MB"), "KB": _("%(size)s KB"), "B": _("%(size)s B")}
+    return units[unit].format(size=number)
+
+
 def clean_filename(name: str | None) -> str:
     """The original file name without any directory part, bounded in length."""
     base = os.path.basename((name or "").replace("\\", "/")).strip().replace("\x00", "")
@@ -80,18 +88,15 @@ class AttachmentStore:
     def check(self, data: bytes, original_name: str | None, field: str) -> StoredFile:
         """Validate an upload without writing it: size, emptiness and type by content."""
         if not data:
-            raise ValidationError(t("Файл пустой или не выбран.", "The file is empty or missing."), field)
+            raise ValidationError(_("The file is empty or missing."), field)
         if len(data) > self.max_bytes:
-            limit = human_size(self.max_bytes)
             raise ValidationError(
-                t(f"Файл больше допустимых {limit.replace('MB', 'МБ').replace('KB', 'КБ')}.",
-                  f"The file is larger than the allowed {limit}."), field
+                _("The file is larger than the allowed %(limit)s.", limit=size_text(self.max_bytes)), field
             )
         content_type = sniff_content_type(data)
         if content_type is None:
             raise ValidationError(
-                t(f"Недопустимый тип файла. Разрешены: {ALLOWED_DESCRIPTION}.",
-                  f"File type not allowed. Allowed: {ALLOWED_DESCRIPTION}."),
+                _("File type not allowed. Allowed: %(allowed)s.", allowed=ALLOWED_DESCRIPTION),
                 field,
             )
         digest = hashlib.sha256(data).hexdigest()

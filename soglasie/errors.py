@@ -1,4 +1,4 @@
-"""Errors the core raises; each carries a bilingual message and, for bad input, the field."""
+"""Errors the core raises; each carries its message (from the catalogue) and, for bad input, the field."""
 
 from __future__ import annotations
 
@@ -46,5 +46,6 @@ class Conflict(DomainError):
 
 
 def t(ru: str, en: str) -> Text:
-    """Shorthand for a bilingual message."""
+    """An inline bilingual message: only for process/transitions.py and process/engine.py until they
+    move to the catalogue (`soglasie.i18n._`); new texts go to the catalogue."""
     return Text(ru=ru, en=en)

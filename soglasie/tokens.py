@@ -9,7 +9,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.errors import NotFound, t
+from soglasie.errors import NotFound
+from soglasie.i18n import _
 from soglasie.models import ApiToken, User
 
 PREFIX = "sgl_"
@@ -24,7 +25,7 @@ def create_token(session: Session, login: str, now: dt.datetime, name: str = "")
     """A new token for the user `login`; the plain token is returned once and never stored."""
     user = session.scalars(select(User).where(User.login == login)).first()
     if user is None or not user.active:
-        raise NotFound(t("Пользователь не найден или отключён.", "User not found or disabled."), "login")
+        raise NotFound(_("User not found or disabled."), "login")
     token = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_digest(token), name=name, created_at=now))
     return token

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from soglasie.errors import ValidationError, t
+from soglasie.errors import ValidationError
+from soglasie.i18n import _
 
 MAX_AMOUNT = Decimal("999999999999.99")  # fits Money's BigInteger kopecks with a wide margin
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -46,14 +47,14 @@ def clean_inn(raw: str | None, field: str = "inn") -> str:
     """The INN without spaces, or a ValidationError naming `field`."""
     inn = (raw or "").strip().replace(" ", "")
     if not inn:
-        raise ValidationError(t("Укажите ИНН.", "INN is required."), field)
+        raise ValidationError(_("INN is required."), field)
     if not re.fullmatch(r"\d{10}|\d{12}", inn):
         raise ValidationError(
-            t("ИНН — это 10 или 12 цифр.", "INN must be 10 or 12 digits."), field
+            _("INN must be 10 or 12 digits."), field
         )
     if not is_valid_inn(inn):
         raise ValidationError(
-            t("Неверный ИНН: не сходится контрольное число.", "Invalid INN: checksum mismatch."),
+            _("Invalid INN: checksum mismatch."),
             field,
         )
     return inn
@@ -66,8 +67,7 @@ def clean_kpp(raw: str | None) -> str | None:
         return None
     if not re.fullmatch(r"\d{4}[\dA-Z]{2}\d{3}", kpp):
         raise ValidationError(
-            t("КПП — 9 символов: 4 цифры, 2 цифры или буквы, 3 цифры.",
-              "KPP is 9 characters: 4 digits, 2 digits or letters, 3 digits."),
+            _("KPP is 9 characters: 4 digits, 2 digits or letters, 3 digits."),
             "kpp",
         )
     return kpp
@@ -79,15 +79,14 @@ def clean_bank_details(bik: str | None, account: str | None) -> tuple[str | None
     if not bik and not account:
         return None, None
     if not re.fullmatch(r"\d{9}", bik):
-        raise ValidationError(t("БИК — это 9 цифр.", "BIK must be 9 digits."), "bik")
+        raise ValidationError(_("BIK must be 9 digits."), "bik")
     if not re.fullmatch(r"\d{20}", account):
         raise ValidationError(
-            t("Расчётный счёт — это 20 цифр.", "The account number must be 20 digits."), "account"
+            _("The account number must be 20 digits."), "account"
         )
     if not is_valid_account(account, bik):
         raise ValidationError(
-            t("Счёт не соответствует БИК: не сходится контрольный ключ.",
-              "The account does not match the BIK: control key mismatch."),
+            _("The account does not match the BIK: control key mismatch."),
             "account",
         )
     return bik, account
@@ -97,25 +96,25 @@ def clean_amount(raw, field: str = "amount") -> Decimal:
     """A positive amount in rubles with at most two decimals, below MAX_AMOUNT."""
     text = str(raw).strip().replace(" ", "").replace("\u00a0", "") if raw is not None else ""
     if not text:
-        raise ValidationError(t("Укажите сумму.", "Amount is required."), field)
+        raise ValidationError(_("Amount is required."), field)
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # Russian decimal comma
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValidationError(t("Сумма должна быть числом.", "Amount must be a number."), field) from None
+        raise ValidationError(_("Amount must be a number."), field) from None
     if not amount.is_finite():
-        raise ValidationError(t("Сумма должна быть числом.", "Amount must be a number."), field)
+        raise ValidationError(_("Amount must be a number."), field)
     if amount <= 0:
-        raise ValidationError(t("Сумма должна быть больше нуля.", "Amount must be greater than zero."), field)
+        raise ValidationError(_("Amount must be greater than zero."), field)
     if amount > MAX_AMOUNT:  # before quantize, which overflows on absurd values
         raise ValidationError(
-            t(f"Сумма слишком велика (максимум {MAX_AMOUNT}).", f"Amount is too large (maximum {MAX_AMOUNT})."),
+            _("Amount is too large (maximum %(max)s).", max=MAX_AMOUNT),
             field,
         )
     if amount != amount.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
         raise ValidationError(
-            t("Не больше двух знаков после запятой.", "At most two decimal places."), field
+            _("At most two decimal places."), field
         )
     return amount.quantize(Decimal("0.01"))
 
@@ -124,9 +123,9 @@ def clean_text(raw: str | None, field: str, *, required: bool = False, max_lengt
     """Stripped text of bounded length (control characters other than newlines removed)."""
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", (raw or "")).strip()
     if required and not text:
-        raise ValidationError(t("Заполните поле.", "This field is required."), field)
+        raise ValidationError(_("This field is required."), field)
     if len(text) > max_length:
         raise ValidationError(
-            t(f"Не длиннее {max_length} символов.", f"At most {max_length} characters."), field
+            _("At most %(count)s characters.", count=max_length), field
         )
     return text

@@ -1,122 +1,50 @@
-"""Message texts by kind, in Russian and English, and the formatting of amounts and times.
+"""Message texts, parameterised by the process's nouns, and the formatting of amounts and times.
 
-Payment requests and contracts have their own texts: "заявка №N" is feminine, "договор №N"
-masculine (отклонена / отклонён), and a contract is named by its subject too.
+One table serves every process: a text names the card with its process's short noun in the
+case the sentence needs (`%(noun_dat)s`: "по заявке" / "по договору"), agrees with its gender
+where Russian does ("отклонена" / "отклонён", see `soglasie.i18n.gendered`), and follows the
+number with the card's subject when it has one ("договор №7 «Поставка банок»").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from soglasie.rulebook.model import Text
+from soglasie.i18n import Message, _, gendered
+from soglasie.models import Card
+from soglasie.nouns import noun_params
+from soglasie.rulebook.model import ProcessDefinition
 
-TEMPLATES: dict[str, Text] = {
-    "task_assigned": Text(
-        ru="Новая задача «{task}» по заявке №{card}: {counterparty}, {amount}. Срок: {deadline}.",
-        en="New task \"{task}\" on request #{card}: {counterparty}, {amount}. Due: {deadline}.",
-    ),
-    "rejected": Text(
-        ru="Заявка №{card} ({counterparty}, {amount}) отклонена на этапе «{stage}». Причина: {comment}",
-        en="Request #{card} ({counterparty}, {amount}) was rejected at \"{stage}\". Reason: {comment}",
-    ),
-    "documents_requested": Text(
-        ru="По заявке №{card} ({counterparty}, {amount}) запрошены документы: {comment}",
-        en="Documents were requested on request #{card} ({counterparty}, {amount}): {comment}",
-    ),
-    "documents_provided": Text(
-        ru="Инициатор ответил на запрос документов по заявке №{card}: {comment}",
-        en="The initiator answered the documents request on request #{card}: {comment}",
-    ),
-    "frozen": Text(
-        ru="Заявка №{card} ({counterparty}, {amount}) заморожена. {comment}",
-        en="Request #{card} ({counterparty}, {amount}) was frozen. {comment}",
-    ),
-    "unfrozen": Text(
-        ru="Заявка №{card} ({counterparty}, {amount}) разморожена и вернулась на этап «{stage}».",
-        en="Request #{card} ({counterparty}, {amount}) was unfrozen and is back at \"{stage}\".",
-    ),
-    "approved_on_behalf": Text(
-        ru="{actor} согласовал(а) за вас заявку №{card} ({counterparty}, {amount}).",
-        en="{actor} approved request #{card} ({counterparty}, {amount}) on your behalf.",
-    ),
-    "finished": Text(
-        ru="Заявка №{card} ({counterparty}, {amount}): {stage}.",
-        en="Request #{card} ({counterparty}, {amount}): {stage}.",
-    ),
-    "no_assignee": Text(
-        ru="Не найден исполнитель задачи «{task}» по заявке №{card}: {comment}. Назначьте роль.",
-        en="Nobody can take the task \"{task}\" on request #{card}: {comment}. Assign the role.",
-    ),
-    "reminder": Text(
-        ru="Напоминание: задача «{task}» по заявке №{card} ({counterparty}, {amount}) "
-        "ждёт вас с {since}.",
-        en="Reminder: the task \"{task}\" on request #{card} ({counterparty}, {amount}) "
-        "has waited for you since {since}.",
-    ),
-    "escalation": Text(
-        ru="Задача «{task}» по заявке №{card} ({counterparty}, {amount}) не взята в работу: "
-        "{assignee}, с {since}. Вы можете согласовать за исполнителя.",
-        en="The task \"{task}\" on request #{card} ({counterparty}, {amount}) is stuck with "
-        "{assignee} since {since}. You may approve on their behalf.",
-    ),
+# Placeholders (filled by `card_params`): %(card)s the number; %(noun)s, %(Noun)s, %(noun_acc)s,
+# %(noun_gen)s, %(noun_dat)s the short noun (capitalized, accusative, genitive, dative — the
+# cases name the Russian text's needs; English nouns do not decline); %(subject)s ' "subject"' or
+# nothing; %(details)s " (counterparty, amount)", %(colon_details)s ": counterparty, amount" or nothing.
+TEMPLATES: dict[str, Message] = {
+    "task_assigned": _('New task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(colon_details)s. '
+                       'Due: %(deadline)s.'),
+    "rejected": gendered('%(Noun)s #%(card)s%(subject)s%(details)s was rejected at "%(stage)s". '
+                         'Reason: %(comment)s'),
+    "documents_requested": _("Documents were requested on %(noun_dat)s #%(card)s%(subject)s%(details)s: "
+                             "%(comment)s"),
+    "documents_provided": _("The initiator answered the documents request on %(noun_dat)s "
+                            "#%(card)s%(subject)s: %(comment)s"),
+    "frozen": gendered("%(Noun)s #%(card)s%(subject)s%(details)s was frozen. %(comment)s"),
+    "unfrozen": gendered('%(Noun)s #%(card)s%(subject)s%(details)s was unfrozen and is back at "%(stage)s".'),
+    "approved_on_behalf": _("%(actor)s approved %(noun_acc)s #%(card)s%(subject)s%(details)s on your behalf."),
+    "finished": _("%(Noun)s #%(card)s%(subject)s%(details)s: %(stage)s."),
+    "no_assignee": _('Nobody can take the task "%(task)s" on %(noun_dat)s #%(card)s: %(comment)s. '
+                     'Assign the role.'),
+    "reminder": _('Reminder: the task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(details)s '
+                  'has waited for you since %(since)s.'),
+    "escalation": _('The task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(details)s is stuck with '
+                    '%(assignee)s since %(since)s. You may approve on their behalf.'),
 }
 
-# Contracts (the contract approval process): the same kinds of message, about "договор №N «subject»".
-CONTRACT_TEMPLATES: dict[str, Text] = {
-    "task_assigned": Text(
-        ru="Новая задача «{task}» по договору №{card} «{subject}»: {counterparty}, {amount}. Срок: {deadline}.",
-        en="New task \"{task}\" on contract #{card} \"{subject}\": {counterparty}, {amount}. Due: {deadline}.",
-    ),
-    "rejected": Text(
-        ru="Договор №{card} «{subject}» ({counterparty}, {amount}) отклонён на этапе «{stage}». Причина: {comment}",
-        en="Contract #{card} \"{subject}\" ({counterparty}, {amount}) was rejected at \"{stage}\". Reason: {comment}",
-    ),
-    "documents_requested": Text(
-        ru="По договору №{card} «{subject}» ({counterparty}, {amount}) запрошены документы: {comment}",
-        en="Documents were requested on contract #{card} \"{subject}\" ({counterparty}, {amount}): {comment}",
-    ),
-    "documents_provided": Text(
-        ru="Инициатор ответил на запрос документов по договору №{card} «{subject}»: {comment}",
-        en="The initiator answered the documents request on contract #{card} \"{subject}\": {comment}",
-    ),
-    "frozen": Text(
-        ru="Договор №{card} «{subject}» ({counterparty}, {amount}) заморожен. {comment}",
-        en="Contract #{card} \"{subject}\" ({counterparty}, {amount}) was frozen. {comment}",
-    ),
-    "unfrozen": Text(
-        ru="Договор №{card} «{subject}» ({counterparty}, {amount}) разморожен и вернулся на этап «{stage}».",
-        en="Contract #{card} \"{subject}\" ({counterparty}, {amount}) was unfrozen and is back at \"{stage}\".",
-    ),
-    "approved_on_behalf": Text(
-        ru="{actor} согласовал(а) за вас договор №{card} «{subject}» ({counterparty}, {amount}).",
-        en="{actor} approved contract #{card} \"{subject}\" ({counterparty}, {amount}) on your behalf.",
-    ),
-    "finished": Text(
-        ru="Договор №{card} «{subject}» ({counterparty}, {amount}): {stage}.",
-        en="Contract #{card} \"{subject}\" ({counterparty}, {amount}): {stage}.",
-    ),
-    "no_assignee": Text(
-        ru="Не найден исполнитель задачи «{task}» по договору №{card}: {comment}. Назначьте роль.",
-        en="Nobody can take the task \"{task}\" on contract #{card}: {comment}. Assign the role.",
-    ),
-    "reminder": Text(
-        ru="Напоминание: задача «{task}» по договору №{card} «{subject}» ({counterparty}, {amount}) "
-        "ждёт вас с {since}.",
-        en="Reminder: the task \"{task}\" on contract #{card} \"{subject}\" ({counterparty}, {amount}) "
-        "has waited for you since {since}.",
-    ),
-    "escalation": Text(
-        ru="Задача «{task}» по договору №{card} «{subject}» ({counterparty}, {amount}) не взята в работу: "
-        "{assignee}, с {since}. Вы можете согласовать за исполнителя.",
-        en="The task \"{task}\" on contract #{card} \"{subject}\" ({counterparty}, {amount}) is stuck with "
-        "{assignee} since {since}. You may approve on their behalf.",
-    ),
-}
-TEMPLATES_BY_CARD_KIND = {"payment": TEMPLATES, "contract": CONTRACT_TEMPLATES}
-
-NO_DEADLINE = Text(ru="не задан", en="none")
+NO_DEADLINE = _("none")
+SUBJECT = _('"%(subject)s"')
 
 
 def format_amount(amount: Decimal, locale: str | None) -> str:
@@ -135,7 +63,28 @@ def format_time(at: dt.datetime | None, locale: str | None, tz: ZoneInfo) -> str
     return local.strftime("%Y-%m-%d %H:%M" if locale == "en" else "%d.%m.%Y %H:%M")
 
 
-def render(kind: str, locale: str | None, card_kind: str = "payment", **fields) -> str:
-    """The text of a message of `kind` about a card of `card_kind` in `locale`, with `fields` filled in."""
-    templates = TEMPLATES_BY_CARD_KIND.get(card_kind, TEMPLATES)
-    return templates[kind].get(locale).format(**fields).strip()
+def details(card: Card, locale: str | None) -> str:
+    """What the card is about, for a summary: "ООО «Ромашка», 150 000,00 ₽" — only the fields it has."""
+    parts = [card.counterparty.name if card.counterparty is not None else None,
+             format_amount(card.amount, locale) if card.amount is not None else None]
+    return ", ".join(part for part in parts if part)
+
+
+def _prefixed(card: Card, prefix: str):
+    return lambda locale: prefix + text if (text := details(card, locale)) else ""
+
+
+def card_params(process: ProcessDefinition, card: Card) -> dict[str, Any]:
+    """The card placeholders of the texts (see above), each computed in the reader's language."""
+    subject = (lambda locale: " " + SUBJECT.format(subject=card.subject).get(locale)) if card.subject else ""
+    return {
+        "card": card.id, "subject": subject, **noun_params(process),
+        "details": lambda locale: f" ({text})" if (text := details(card, locale)) else "",
+        "colon_details": _prefixed(card, ": "), "comma_details": _prefixed(card, ", "),
+        "space_details": _prefixed(card, " "),
+    }
+
+
+def render(kind: str, locale: str | None, process: ProcessDefinition, card: Card, **fields) -> str:
+    """The text of a message of `kind` about `card` (of `process`) in `locale`, with `fields` filled in."""
+    return TEMPLATES[kind].format(**card_params(process, card), **fields).get(locale).strip()

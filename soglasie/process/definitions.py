@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from soglasie.errors import Conflict, t
+from soglasie.errors import Conflict
+from soglasie.i18n import _
 from soglasie.models import Task
-from soglasie.rulebook.model import AssigneeRule, ProcessDefinition, TaskDefinition, Text
+from soglasie.rulebook.model import AssigneeRule, ProcessDefinition, TaskDefinition
 
 # The built-in task of the documents_requested side stage (not declared in rule files).
 PROVIDE_DOCUMENTS = TaskDefinition(
     kind="provide_documents",
-    title=Text(ru="Предоставить документы", en="Provide documents"),
+    title=_("Provide documents"),
     assignee=AssigneeRule("initiator"),
     actions=("complete",),
 )
@@ -23,6 +24,5 @@ def task_definition(process: ProcessDefinition, task: Task) -> TaskDefinition:
         return process.stage(task.stage).task(task.kind)
     except KeyError:
         raise Conflict(
-            t("Правила изменились: эта задача больше не существует в процессе.",
-              "The rules changed: this task no longer exists in the process."),
+            _("The rules changed: this task no longer exists in the process."),
         ) from None

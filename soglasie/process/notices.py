@@ -111,7 +111,8 @@ class NoticeWriter:
         recipient = self.session.get(User, user_id)
         if recipient is None or not recipient.active:
             return
-        texts = {locale: messages.render(kind, locale, self.card.kind,
+        process = self.context.rulebook.process(self.card.kind)
+        texts = {locale: messages.render(kind, locale, process, self.card,
                                          **self._fields(locale, task, title, stage_title, extra))
                  for locale in LOCALES}
         notice = Notice(recipient, kind, key, texts, card_id=self.card.id, task_id=task.id if task else None)
@@ -119,20 +120,18 @@ class NoticeWriter:
 
     def _fields(self, locale: str, task: Task | None, title: Text | None, stage_title: Text | None,
                 extra: dict) -> dict:
-        card = self.card
+        """The message's own placeholders; the card's (number, nouns, subject, details) come from `render`."""
         fields = {
-            "card": card.id,
-            "subject": card.subject or "",
-            "counterparty": card.counterparty.name if card.counterparty else "",  # the process may have no counterparty
-            "amount": messages.format_amount(card.amount, locale),
             "stage": stage_title.get(locale) if stage_title else "",
             "task": title.get(locale) if title else (self._task_title(task, locale) if task else ""),
             "deadline": messages.format_time(task.deadline if task else None, locale, self._tz),
             "comment": "",
-            "actor": extra.pop("actor_name", ""),
+            "actor": extra.get("actor_name", ""),
         }
         for name, value in extra.items():
-            fields[name] = messages.format_time(value, locale, self._tz) if isinstance(value, dt.datetime) else value
+            if name != "actor_name":
+                is_time = isinstance(value, dt.datetime)
+                fields[name] = messages.format_time(value, locale, self._tz) if is_time else value
         return fields
 
     def _task_title(self, task: Task, locale: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
 
-from soglasie.errors import NotFound, PermissionDenied, t
+from soglasie.errors import NotFound, PermissionDenied
+from soglasie.i18n import _
 from soglasie.models import Card, Department, Task, User
 from soglasie.rulebook.model import ProcessDefinition, TaskDefinition
 
@@ -55,21 +56,21 @@ def can_view(session: Session, user: User, card: Card) -> bool:
 def require_view(session: Session, user: User, card: Card) -> None:
     """NotFound unless `user` may see `card` (a card you may not see does not exist for you)."""
     if not can_view(session, user, card):
-        raise NotFound(t("Заявка не найдена.", "Request not found."))
+        raise NotFound(_("Request not found."))
 
 
 def authorize_task_action(user: User, task: Task, definition: TaskDefinition, action: str) -> int | None:
     """Allow `action` on `task`, or raise; returns the assignee's id when acting on his behalf."""
     if action not in definition.actions:
         raise PermissionDenied(
-            t("Это действие недоступно для этой задачи.", "This action is not available for this task.")
+            _("This action is not available for this task.")
         )
     if task.assignee_id == user.id:
         return None
     for role, actions in definition.on_behalf.items():
         if user.has_role(role) and action in actions:
             return task.assignee_id
-    raise PermissionDenied(t("Это не ваша задача.", "This task is not assigned to you."))
+    raise PermissionDenied(_("This task is not assigned to you."))
 
 
 def may_card_action(user: User, card: Card, process: ProcessDefinition, action: str) -> bool:
@@ -83,4 +84,4 @@ def may_card_action(user: User, card: Card, process: ProcessDefinition, action: 
 def authorize_card_action(user: User, card: Card, process: ProcessDefinition, action: str) -> None:
     """Raise PermissionDenied unless `may_card_action`."""
     if not may_card_action(user, card, process, action):
-        raise PermissionDenied(t("Недостаточно прав для этого действия.", "You may not do this."))
+        raise PermissionDenied(_("You may not do this."))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from soglasie.core import Core
-from soglasie.errors import NotFound, PermissionDenied, t
+from soglasie.errors import NotFound, PermissionDenied
+from soglasie.i18n import _
 from soglasie.models import Attachment, Card, ProcessRun, Task
 from soglasie.process import permissions
 from soglasie.process.engine import Command, Outcome
@@ -69,14 +70,13 @@ def attach_file(core: Core, actor_id: int, task_id: int, upload: Upload, now: dt
         actor = load_actor(session, actor_id)
         task = session.get(Task, task_id)
         if task is None:
-            raise NotFound(t("Задача не найдена.", "Task not found."), "task")
+            raise NotFound(_("Task not found."), "task")
         card = session.get(Card, task.card_id)
         if task.assignee_id != actor.id:
             permissions.require_view(session, actor, card)
-            raise PermissionDenied(t("Файлы к задаче прикладывает её исполнитель.",
-                                     "Only the task's assignee attaches files to it."))
+            raise PermissionDenied(_("Only the task's assignee attaches files to it."))
         if not task.is_open:
-            raise PermissionDenied(t("Задача уже закрыта.", "The task is already closed."))
+            raise PermissionDenied(_("The task is already closed."))
         attachment = Attachment(
             card_id=card.id, task_id=task.id, purpose=purpose or task.kind, sha256=checked.sha256,
             size=checked.size, content_type=checked.content_type, original_name=checked.original_name,

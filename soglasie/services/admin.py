@@ -14,7 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from soglasie.core import Core
-from soglasie.errors import Conflict, NotFound, PermissionDenied, ValidationError, t
+from soglasie.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from soglasie.i18n import _
 from soglasie.models import OPEN_STATUSES, CostItem, Counterparty, Department, Task, User, UserRole
 from soglasie.passwords import hash_password
 from soglasie.rulebook.model import ROLES
@@ -30,7 +31,7 @@ _LOGIN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 def _admin(session: Session, actor_id: int) -> User:
     actor = load_actor(session, actor_id)
     if not actor.has_role("admin"):
-        raise PermissionDenied(t("Это может только администратор.", "Only the admin can do this."))
+        raise PermissionDenied(_("Only the admin can do this."))
     return actor
 
 
@@ -40,7 +41,7 @@ def _user_by_login(session: Session, login: str | None, field: str) -> User | No
         return None
     user = session.scalars(select(User).where(User.login == login.strip())).first()
     if user is None or not user.active:
-        raise ValidationError(t("Нет такого активного пользователя.", "No such active user."), field)
+        raise ValidationError(_("No such active user."), field)
     return user
 
 
@@ -52,7 +53,7 @@ def _department(session: Session, department_id, field: str) -> Department | Non
     except (TypeError, ValueError, OverflowError):
         department = None
     if department is None:
-        raise ValidationError(t("Нет такого отдела.", "No such department."), field)
+        raise ValidationError(_("No such department."), field)
     return department
 
 
@@ -89,13 +90,12 @@ def create_department(core: Core, actor_id: int, *, code: str | None, name: str 
     """Add a department; returns its id."""
     clean_code = (code or "").strip().lower()
     if not _CODE.fullmatch(clean_code):
-        raise ValidationError(t("Код — латиница, цифры, _ . -, до 64 символов.",
-                                "The code is Latin letters, digits, _ . -, up to 64 characters."), "code")
+        raise ValidationError(_("The code is Latin letters, digits, _ . -, up to 64 characters."), "code")
     clean_name = clean_text(name, "name", required=True, max_length=200)
     with core.db.write() as session:
         _admin(session, actor_id)
         if session.scalar(select(Department.id).where(Department.code == clean_code)):
-            raise Conflict(t("Отдел с таким кодом уже есть.", "A department with this code exists."), "code")
+            raise Conflict(_("A department with this code exists."), "code")
         parent = _department(session, parent_id, "parent_id")
         row = Department(code=clean_code, name=clean_name, parent_id=parent.id if parent else None)
         row.head = _user_by_login(session, head, "head")
@@ -112,13 +112,12 @@ def update_department(core: Core, actor_id: int, department_id: int, *, name: st
         _admin(session, actor_id)
         row = session.get(Department, department_id)
         if row is None:
-            raise NotFound(t("Отдел не найден.", "Department not found."))
+            raise NotFound(_("Department not found."))
         parent = _department(session, parent_id, "parent_id")
         ancestor = parent
         while ancestor is not None:
             if ancestor.id == row.id:
-                raise ValidationError(t("Отдел не может входить сам в себя.",
-                                        "A department cannot be inside itself."), "parent_id")
+                raise ValidationError(_("A department cannot be inside itself."), "parent_id")
             ancestor = ancestor.parent
         row.name, row.parent_id = clean_name, parent.id if parent else None
         row.head = _user_by_login(session, head, "head")
@@ -156,7 +155,7 @@ def get_user(core: Core, actor_id: int, user_id: int) -> dict:
         _admin(session, actor_id)
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(t("Пользователь не найден.", "User not found."))
+            raise NotFound(_("User not found."))
         count = session.scalar(select(func.count(Task.id)).where(
             Task.assignee_id == user.id, Task.status.in_(OPEN_STATUSES)))
         return _user_view(user, count or 0)
@@ -166,7 +165,7 @@ def _clean_roles(roles) -> list[str]:
     chosen = sorted(set(roles or ()))
     unknown = [role for role in chosen if role not in ROLES]
     if unknown:
-        raise ValidationError(t("Неизвестная роль.", "Unknown role."), "roles")
+        raise ValidationError(_("Unknown role."), "roles")
     return chosen
 
 
@@ -174,9 +173,9 @@ def _clean_profile(name, email, locale) -> tuple[str, str | None, str]:
     clean_name = clean_text(name, "name", required=True, max_length=200)
     clean_email = clean_text(email, "email", max_length=200) or None
     if clean_email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", clean_email):
-        raise ValidationError(t("Неверный адрес почты.", "Invalid e-mail address."), "email")
+        raise ValidationError(_("Invalid e-mail address."), "email")
     if locale not in LOCALES:
-        raise ValidationError(t("Неизвестный язык.", "Unknown language."), "locale")
+        raise ValidationError(_("Unknown language."), "locale")
     return clean_name, clean_email, locale
 
 
@@ -184,8 +183,8 @@ def _check_password(password: str | None, required: bool) -> str | None:
     if not password and not required:
         return None
     if not password or not MIN_PASSWORD_LENGTH <= len(password) <= 200:
-        raise ValidationError(t(f"Пароль — от {MIN_PASSWORD_LENGTH} до 200 символов.",
-                                f"The password must be {MIN_PASSWORD_LENGTH} to 200 characters long."), "password")
+        raise ValidationError(_("The password must be %(min)s to 200 characters long.", min=MIN_PASSWORD_LENGTH),
+                              "password")
     return password
 
 
@@ -195,15 +194,14 @@ def create_user(core: Core, actor_id: int, now: dt.datetime, *, login: str | Non
     """Add a user who can log in with `password`; returns his id."""
     clean_login = (login or "").strip().lower()
     if not _LOGIN.fullmatch(clean_login):
-        raise ValidationError(t("Логин — латиница, цифры, _ . -, до 64 символов.",
-                                "The login is Latin letters, digits, _ . -, up to 64 characters."), "login")
+        raise ValidationError(_("The login is Latin letters, digits, _ . -, up to 64 characters."), "login")
     clean_name, clean_email, clean_locale = _clean_profile(name, email, locale)
     clean_roles = _clean_roles(roles)
     secret = _check_password(password, required=True)
     with core.db.write() as session:
         _admin(session, actor_id)
         if session.scalar(select(User.id).where(func.lower(User.login) == clean_login)):
-            raise Conflict(t("Такой логин уже занят.", "This login is taken."), "login")
+            raise Conflict(_("This login is taken."), "login")
         department = _department(session, department_id, "department_id")
         user = User(login=clean_login, name=clean_name, email=clean_email, password_hash=hash_password(secret),
                     locale=clean_locale, department_id=department.id if department else None,
@@ -225,10 +223,9 @@ def update_user(core: Core, actor_id: int, user_id: int, *, name: str | None, em
         _admin(session, actor_id)
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(t("Пользователь не найден.", "User not found."))
+            raise NotFound(_("User not found."))
         if user.id == actor_id and (not active or "admin" not in clean_roles):
-            raise ValidationError(t("Нельзя отключить себя или снять с себя роль администратора.",
-                                    "You cannot deactivate yourself or drop your own admin role."), "roles")
+            raise ValidationError(_("You cannot deactivate yourself or drop your own admin role."), "roles")
         department = _department(session, department_id, "department_id")
         user.name, user.email, user.locale, user.active = clean_name, clean_email, clean_locale, bool(active)
         user.department_id = department.id if department else None
@@ -258,7 +255,7 @@ def get_counterparty(core: Core, actor_id: int, counterparty_id: int) -> dict:
         _admin(session, actor_id)
         row = session.get(Counterparty, counterparty_id)
         if row is None:
-            raise NotFound(t("Контрагент не найден.", "Counterparty not found."))
+            raise NotFound(_("Counterparty not found."))
         return counterparty_view(row)
 
 
@@ -273,7 +270,7 @@ def update_counterparty(core: Core, actor_id: int, counterparty_id: int, *, name
         _admin(session, actor_id)
         row = session.get(Counterparty, counterparty_id)
         if row is None:
-            raise NotFound(t("Контрагент не найден.", "Counterparty not found."))
+            raise NotFound(_("Counterparty not found."))
         row.name, row.kpp, row.bik, row.account = clean_name, clean_kpp_value, clean_bik, clean_account
         row.active = bool(active)
 
@@ -293,7 +290,7 @@ def update_cost_item(core: Core, actor_id: int, cost_item_id: int, *, name: str 
         _admin(session, actor_id)
         row = session.get(CostItem, cost_item_id)
         if row is None:
-            raise NotFound(t("Статья затрат не найдена.", "Cost item not found."))
+            raise NotFound(_("Cost item not found."))
         row.name, row.active = clean_name, bool(active)
 
 

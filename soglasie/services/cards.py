@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from soglasie.core import Core
-from soglasie.errors import NotFound, ValidationError, t
+from soglasie.errors import NotFound, ValidationError
+from soglasie.i18n import _
 from soglasie.models import Attachment, Card
 from soglasie.process.engine import start_run
 from soglasie.rulebook.model import CardSpec, ProcessDefinition, RuleBook
@@ -50,8 +51,8 @@ def find_process(rulebook: RuleBook, process_id: str | None, field_name: str = "
         return rulebook.process(process_id or "")
     except KeyError:
         known = ", ".join(sorted(rulebook.processes))
-        raise NotFound(t(f"Нет такого процесса: {process_id!r} (есть: {known}).",
-                         f"No such process: {process_id!r} (known: {known})."), field_name) from None
+        raise NotFound(_("No such process: %(process)r (known: %(known)s).", process=process_id, known=known),
+                       field_name) from None
 
 
 def create_card(core: Core, actor_id: int, now: dt.datetime, process_id: str, data: CardInput) -> Created:
@@ -93,15 +94,15 @@ def _clean_fields(spec: CardSpec, data: CardInput, core: Core, now: dt.datetime)
     if spec.uses("validity"):
         start, end = parse_date(data.valid_from, "valid_from"), parse_date(data.valid_to, "valid_to")
         if end < start:
-            raise ValidationError(t("Дата окончания раньше даты начала.", "The end date is before the start date."),
+            raise ValidationError(_("The end date is before the start date."),
                                   "valid_to")
         values.update(valid_from=start, valid_to=end)
     if spec.uses("deadline"):
         deadline = parse_deadline(data.deadline, "deadline", core.rulebook.calendar)
         if deadline is None and spec.requires("deadline"):
-            raise ValidationError(t("Укажите крайний срок.", "The deadline is required."), "deadline")
+            raise ValidationError(_("The deadline is required."), "deadline")
         if deadline is not None and deadline <= now:
-            raise ValidationError(t("Крайний срок уже прошёл.", "The deadline is in the past."), "deadline")
+            raise ValidationError(_("The deadline is in the past."), "deadline")
         values["hard_deadline"] = deadline
     return values
 
@@ -114,11 +115,11 @@ def parse_date(raw, field_name: str) -> dt.date:
     """A calendar date written as YYYY-MM-DD (required)."""
     text = str(raw or "").strip()
     if not text:
-        raise ValidationError(t("Укажите дату.", "The date is required."), field_name)
+        raise ValidationError(_("The date is required."), field_name)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(t("Неверная дата (нужно ГГГГ-ММ-ДД).", "Invalid date (YYYY-MM-DD expected)."),
+        raise ValidationError(_("Invalid date (YYYY-MM-DD expected)."),
                               field_name) from None
 
 
@@ -127,8 +128,9 @@ def _check_document(core: Core, process: ProcessDefinition, data: CardInput):
     document = process.card.document
     if document is None or data.document is None:
         if document is not None and document.required:
-            raise ValidationError(t(f"Приложите {lowercase_first(document.title.ru)}.",
-                                    f"Attach the {lowercase_first(document.title.en)}."), data.document_field)
+            title = document.title
+            raise ValidationError(_("Attach the %(document)s.",
+                                    document=lambda locale: lowercase_first(title.get(locale))), data.document_field)
         return None
     return core.store.check(data.document.data, data.document.filename, data.document_field)
 

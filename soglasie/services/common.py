@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from soglasie.core import Core
-from soglasie.errors import Conflict, NotFound, ValidationError, t
+from soglasie.errors import Conflict, NotFound, ValidationError
+from soglasie.i18n import _
 from soglasie.models import User
 from soglasie.process.engine import Command, Outcome, ProcessContext, execute
 from soglasie.rulebook.model import Text
@@ -43,15 +44,14 @@ def run_command(core: Core, command: Command) -> Outcome:
         with core.db.write() as session:
             return execute(session, process_context(core), command)
     except StaleDataError:
-        raise Conflict(t("Задачу только что изменил кто-то другой — обновите страницу.",
-                         "Someone else just changed this task — reload the page.")) from None
+        raise Conflict(_("Someone else just changed this task — reload the page.")) from None
 
 
 def load_actor(session: Session, actor_id: int) -> User:
     """The acting user, who must exist and be active."""
     actor = session.get(User, actor_id)
     if actor is None or not actor.active:
-        raise NotFound(t("Пользователь не найден или отключён.", "User not found or disabled."), "actor")
+        raise NotFound(_("User not found or disabled."), "actor")
     return actor
 
 
@@ -65,8 +65,7 @@ def parse_instant(raw, field: str, tz) -> dt.datetime | None:
         try:
             value = dt.datetime.fromisoformat(str(raw).strip())
         except ValueError:
-            raise ValidationError(t("Неверная дата/время (нужен формат ISO 8601).",
-                                    "Invalid date/time (ISO 8601 expected)."), field) from None
+            raise ValidationError(_("Invalid date/time (ISO 8601 expected)."), field) from None
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
@@ -76,7 +75,7 @@ def parse_deadline(raw, field: str, calendar) -> dt.datetime | None:
         try:
             day = dt.date.fromisoformat(raw.strip())
         except ValueError:
-            raise ValidationError(t("Неверная дата.", "Invalid date."), field) from None
+            raise ValidationError(_("Invalid date."), field) from None
         # A bare date: the end of that day's working hours, even on a day off (the user's date wins).
         return dt.datetime.combine(day, calendar.work_end, tzinfo=calendar.tz)
     return parse_instant(raw, field, calendar.tz)

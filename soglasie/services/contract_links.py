@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from soglasie.core import Core
-from soglasie.errors import ValidationError, t
+from soglasie.errors import ValidationError
+from soglasie.i18n import _
 from soglasie.models import Card, Counterparty, User
 from soglasie.process import permissions
 from soglasie.process.facts import NOT_COUNTED_STAGES
@@ -29,17 +30,16 @@ def check_payable_contract(session: Session, rulebook: RuleBook, payer: ProcessD
     try:
         card = session.get(Card, int(contract_id))
     except (TypeError, ValueError, OverflowError):
-        raise ValidationError(t("Неверный номер договора.", "Invalid contract id."), "contract_id") from None
+        raise ValidationError(_("Invalid contract id."), "contract_id") from None
     if card is None or card.kind != contracts.id or not permissions.can_view(session, actor, card):
-        raise ValidationError(t("Договор не найден.", "Contract not found."), "contract_id")
+        raise ValidationError(_("Contract not found."), "contract_id")
     if card.stage != contracts.terminal:
-        raise ValidationError(t("Договор ещё не подписан.", "The contract is not signed yet."), "contract_id")
+        raise ValidationError(_("The contract is not signed yet."), "contract_id")
     if card.counterparty_id != counterparty_id:
-        raise ValidationError(t("Договор заключён с другим контрагентом.",
-                                "The contract is with another counterparty."), "contract_id")
+        raise ValidationError(_("The contract is with another counterparty."), "contract_id")
     today = now.astimezone(rulebook.calendar.tz).date()
     if card.valid_from is not None and not (card.valid_from <= today <= card.valid_to):
-        raise ValidationError(t("Договор сегодня не действует.", "The contract is not valid today."), "contract_id")
+        raise ValidationError(_("The contract is not valid today."), "contract_id")
     return card
 
 

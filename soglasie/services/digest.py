@@ -11,16 +11,16 @@ from soglasie.core import Core
 from soglasie.models import OPEN_STATUSES, Card, ProcessRun, Task, User
 from soglasie.notifications import messages
 from soglasie.notifications.outbox import Notice, enqueue
+from soglasie.i18n import _
 from soglasie.process.definitions import task_definition
 
-HEADER = {"ru": "Доброе утро! Ждут вашего решения: {count}.", "en": "Good morning! Waiting for you: {count}."}
-LINE = {"ru": "• №{card} {counterparty}, {amount} — «{task}», ждёт {age} раб. ч{overdue}",
-        "en": "• #{card} {counterparty}, {amount} — \"{task}\", waiting {age} working h{overdue}"}
-# A contract is named as one, with its subject (the amount is its limit).
-CONTRACT_LINE = {"ru": "• Договор №{card} «{subject}», {counterparty}, {amount} — «{task}», ждёт {age} раб. ч{overdue}",
-                 "en": "• Contract #{card} \"{subject}\", {counterparty}, {amount} — \"{task}\", "
-                       "waiting {age} working h{overdue}"}
-OVERDUE = {"ru": ", просрочено", "en": ", overdue"}
+HEADER = _("Good morning! Waiting for you: %(count)s.")
+# A card with a subject is named by its noun and subject ("• Договор №7 «Поставка банок», …"),
+# one without by its number alone ("• №5 ООО «Ромашка», 150 000,00 ₽ — …").
+LINE = _('• #%(card)s%(space_details)s — "%(task)s", waiting %(age)s working h%(overdue)s')
+LINE_WITH_SUBJECT = _('• %(Noun)s #%(card)s%(subject)s%(comma_details)s — "%(task)s", '
+                      'waiting %(age)s working h%(overdue)s')
+OVERDUE = _(", overdue")
 
 
 def morning_digest(core: Core, now: dt.datetime) -> dict[str, int]:
@@ -51,15 +51,14 @@ def morning_digest(core: Core, now: dt.datetime) -> dict[str, int]:
 
 
 def _text(session, rulebook, tasks: list[Task], locale: str, now: dt.datetime) -> str:
-    lines = [HEADER[locale].format(count=len(tasks))]
+    lines = [HEADER.format(count=len(tasks)).get(locale)]
     for task in tasks:
         card = session.get(Card, task.card_id)
-        definition = task_definition(rulebook.process(card.kind), task)
+        process = rulebook.process(card.kind)
+        definition = task_definition(process, task)
         hours = rulebook.calendar.working_minutes_between(task.created_at, now) // 60
-        line = CONTRACT_LINE if card.kind == "contract" else LINE
-        lines.append(line[locale].format(
-            card=card.id, subject=card.subject or "", counterparty=card.counterparty.name,
-            amount=messages.format_amount(card.amount, locale),
-            task=definition.title.get(locale), age=hours,
-            overdue=OVERDUE[locale] if task.deadline and task.deadline < now else ""))
+        line = LINE_WITH_SUBJECT if card.subject else LINE
+        lines.append(line.format(
+            **messages.card_params(process, card), task=definition.title, age=hours,
+            overdue=OVERDUE if task.deadline and task.deadline < now else "").get(locale))
     return "\n".join(lines)

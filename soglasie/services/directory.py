@@ -9,7 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from soglasie.core import Core
-from soglasie.errors import Conflict, PermissionDenied, ValidationError, t
+from soglasie.errors import Conflict, PermissionDenied, ValidationError
+from soglasie.i18n import _
 from soglasie.models import CostItem, Counterparty, User
 from soglasie.services.common import load_actor
 from soglasie.validation import clean_bank_details, clean_inn, clean_kpp, clean_text
@@ -21,7 +22,7 @@ def find_counterparty(session: Session, inn_raw: str | None, field_name: str = "
     counterparty = session.scalars(select(Counterparty).where(Counterparty.inn == inn)).first()
     if counterparty is None or not counterparty.active:
         raise ValidationError(
-            t("Контрагент с таким ИНН не найден в справочнике.", "No counterparty with this INN in the directory."),
+            _("No counterparty with this INN in the directory."),
             field_name,
         )
     return counterparty
@@ -31,10 +32,10 @@ def find_cost_item(session: Session, code: str | None) -> CostItem:
     """The active cost item with this code, or a ValidationError."""
     code = (code or "").strip()
     if not code:
-        raise ValidationError(t("Выберите статью затрат.", "Choose a cost item."), "cost_item")
+        raise ValidationError(_("Choose a cost item."), "cost_item")
     item = session.scalars(select(CostItem).where(CostItem.code == code)).first()
     if item is None or not item.active:
-        raise ValidationError(t("Нет такой статьи затрат.", "Unknown cost item."), "cost_item")
+        raise ValidationError(_("Unknown cost item."), "cost_item")
     return item
 
 
@@ -78,7 +79,7 @@ def clean_counterparty(*, name: str | None, inn: str | None, kpp: str | None = N
 def add_counterparty(session: Session, actor: User, now: dt.datetime, details: NewCounterparty) -> Counterparty:
     """Write a validated counterparty in the caller's transaction; the INN must be new."""
     if session.scalar(select(Counterparty.id).where(Counterparty.inn == details.inn)):
-        raise Conflict(t("Контрагент с таким ИНН уже есть.", "A counterparty with this INN already exists."), "inn")
+        raise Conflict(_("A counterparty with this INN already exists."), "inn")
     row = Counterparty(name=details.name, inn=details.inn, kpp=details.kpp, bik=details.bik, account=details.account,
                        active=True, created_at=now, created_by_id=actor.id)
     session.add(row)
@@ -107,8 +108,8 @@ def create_cost_item(core: Core, actor_id: int, *, code: str | None, name: str |
     clean_name = clean_text(name, "name", required=True, max_length=200)
     with core.db.write() as session:
         if not load_actor(session, actor_id).has_role("admin"):
-            raise PermissionDenied(t("Только администратор ведёт справочники.", "Only the admin edits directories."))
+            raise PermissionDenied(_("Only the admin edits directories."))
         if session.scalar(select(CostItem.id).where(CostItem.code == clean_code)):
-            raise Conflict(t("Такой код уже есть.", "This code already exists."), "code")
+            raise Conflict(_("This code already exists."), "code")
         session.add(CostItem(code=clean_code, name=clean_name, active=True))
         return {"code": clean_code, "name": clean_name}

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from soglasie.attachments import StoredFile
 from soglasie.core import Core
-from soglasie.errors import NotFound, ValidationError, t
+from soglasie.errors import NotFound, ValidationError
+from soglasie.i18n import _, gendered
+from soglasie.nouns import noun_params
 from soglasie.models import Attachment, Card, ContractVersion, User
 from soglasie.process import permissions
 from soglasie.process.engine import Command, execute
@@ -61,11 +63,10 @@ def add_version(core: Core, actor_id: int, card_id: int, document: Upload | None
             raise not_found_card(core, process_id)
         spec = process.card.document
         if spec is None or not spec.versioned:
-            raise ValidationError(t("У этой карточки нет версий документа.", "This card's document has no versions."),
+            raise ValidationError(_("This card's document has no versions."),
                                   "document")
         if document is None:
-            raise ValidationError(t(f"Приложите новую версию {process.nouns.ru.genitive}.",
-                                    f"Attach the new version of the {process.nouns.en.short}."), "document")
+            raise ValidationError(_("Attach the new version of the %(noun_gen)s.", **noun_params(process)), "document")
         stored = core.store.check(document.data, document.filename, "document")
         run_before = card.current_run_id
         version = add_document_version(session, card, actor, stored, spec.purpose, comment_text, now)
@@ -82,7 +83,5 @@ def not_found_card(core: Core, process_id: str | None) -> NotFound:
     """"Not found" in the process's own words ("Договор не найден"); without a process, a neutral one."""
     process = core.rulebook.processes.get(process_id) if process_id else None
     if process is None:
-        return NotFound(t("Карточка не найдена.", "Card not found."))
-    ru, en = process.nouns.ru, process.nouns.en
-    ending = {"feminine": "а", "neuter": "о"}.get(ru.gender, "")
-    return NotFound(t(f"{ru.capitalized('short')} не найден{ending}.", f"{en.capitalized('short')} not found."))
+        return NotFound(_("Card not found."))
+    return NotFound(gendered("%(Noun)s not found.", **noun_params(process)))

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from soglasie import tokens
 from soglasie.core import Core
-from soglasie.errors import NotFound, ValidationError, t
+from soglasie.errors import NotFound, ValidationError
+from soglasie.i18n import _
 from soglasie.models import ApiToken, Department, OutboxMessage, User
 from soglasie.notifications.outbox import INBOX
 from soglasie.passwords import check_password, hash_password
@@ -42,7 +43,7 @@ def get_profile(core: Core, actor_id: int) -> dict:
 def set_locale(core: Core, actor_id: int, locale: str) -> None:
     """Save the actor's language (also used for his notifications)."""
     if locale not in LOCALES:
-        raise ValidationError(t("Неизвестный язык.", "Unknown language."), "locale")
+        raise ValidationError(_("Unknown language."), "locale")
     with core.db.write() as session:
         load_actor(session, actor_id).locale = locale
 
@@ -50,12 +51,12 @@ def set_locale(core: Core, actor_id: int, locale: str) -> None:
 def change_password(core: Core, actor_id: int, current: str | None, new: str | None) -> None:
     """Replace the actor's password after checking the current one (ends his other sessions)."""
     if not new or len(new) < MIN_PASSWORD_LENGTH or len(new) > 200:
-        raise ValidationError(t(f"Пароль — от {MIN_PASSWORD_LENGTH} до 200 символов.",
-                                f"The password must be {MIN_PASSWORD_LENGTH} to 200 characters long."), "new_password")
+        raise ValidationError(_("The password must be %(min)s to 200 characters long.", min=MIN_PASSWORD_LENGTH),
+                              "new_password")
     with core.db.write() as session:
         user = load_actor(session, actor_id)
         if not check_password(user.password_hash, current or ""):
-            raise ValidationError(t("Текущий пароль неверен.", "The current password is wrong."), "current_password")
+            raise ValidationError(_("The current password is wrong."), "current_password")
         user.password_hash = hash_password(new)
 
 
@@ -77,9 +78,8 @@ def create_api_token(core: Core, actor_id: int, now: dt.datetime, name: str | No
         active = session.scalars(select(ApiToken.id).where(ApiToken.user_id == user.id,
                                                            ApiToken.revoked_at.is_(None))).all()
         if len(active) >= MAX_ACTIVE_TOKENS:
-            raise ValidationError(t(f"Не больше {MAX_ACTIVE_TOKENS} действующих токенов: отзовите ненужные.",
-                                    f"At most {MAX_ACTIVE_TOKENS} active tokens: revoke the ones you do not use."),
-                                  "name")
+            raise ValidationError(_("At most %(count)s active tokens: revoke the ones you do not use.",
+                                    count=MAX_ACTIVE_TOKENS), "name")
         return tokens.create_token(session, user.login, now, label)
 
 
@@ -89,7 +89,7 @@ def revoke_token(core: Core, actor_id: int, token_id: int, now: dt.datetime) -> 
         load_actor(session, actor_id)
         row = session.get(ApiToken, token_id)
         if row is None or row.user_id != actor_id:
-            raise NotFound(t("Токен не найден.", "Token not found."), "token")
+            raise NotFound(_("Token not found."), "token")
         if row.revoked_at is None:
             row.revoked_at = now
 
@@ -117,7 +117,7 @@ def open_notification(core: Core, actor_id: int, note_id: int, now: dt.datetime)
         load_actor(session, actor_id)
         note = session.get(OutboxMessage, note_id)
         if note is None or note.recipient_id != actor_id or note.channel != INBOX:
-            raise NotFound(t("Уведомление не найдено.", "Notification not found."))
+            raise NotFound(_("Notification not found."))
         if note.read_at is None:
             note.read_at = now
         return {"request_id": note.card_id, "task_id": note.task_id}

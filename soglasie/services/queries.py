@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 
 from soglasie.core import Core
-from soglasie.errors import ValidationError, t
+from soglasie.errors import ValidationError
+from soglasie.i18n import _
 from soglasie.models import OPEN_STATUSES, Card, CostItem, Counterparty, Department, OutboxMessage, ProcessRun, Task
 from soglasie.notifications.outbox import INBOX
 from soglasie.process import permissions
@@ -100,9 +101,9 @@ def list_cards(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_p
     The rows are `card_summary`s loaded in a few batched queries, not one card at a time.
     """
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationError(t("Неверная страница.", "Invalid page."), "page")
+        raise ValidationError(_("Invalid page."), "page")
     if spec.sort not in SORTS:
-        raise ValidationError(t("Неизвестная сортировка.", "Unknown sort order."), "sort")
+        raise ValidationError(_("Unknown sort order."), "sort")
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
         query = filtered_cards(session, actor, spec, core.rulebook)

@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from soglasie.core import Core
-from soglasie.errors import DomainError, t
+from soglasie.errors import DomainError
+from soglasie.i18n import _
 from soglasie.models import TelegramLink, User
 from soglasie.services.common import load_actor
 from soglasie.settings import Settings
@@ -49,8 +50,7 @@ def _digest(token: str) -> str:
 def bot_username(settings: Settings) -> str:
     """The bot's @username: the setting, else `getMe` once per process."""
     if not settings.telegram_enabled:
-        raise TelegramUnavailable(t("Telegram не подключён в этой установке.",
-                                    "Telegram is not configured on this installation."), code="telegram_disabled")
+        raise TelegramUnavailable(_("Telegram is not configured on this installation."), code="telegram_disabled")
     if settings.telegram_bot_username:
         return settings.telegram_bot_username.lstrip("@")
     token = settings.telegram_bot_token
@@ -67,8 +67,7 @@ def _ask_username(settings: Settings) -> str:
         answer = httpx.post(url, timeout=GET_ME_TIMEOUT_S).json()
         return answer["result"]["username"]
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
-        raise TelegramUnavailable(t("Telegram сейчас недоступен, попробуйте позже.",
-                                    "Telegram cannot be reached now; try again later."),
+        raise TelegramUnavailable(_("Telegram cannot be reached now; try again later."),
                                   code="telegram_unreachable") from None
 
 

@@ -14,7 +14,8 @@ from typing import Iterator
 from sqlalchemy import func, select
 
 from soglasie.core import Core
-from soglasie.errors import ValidationError, t
+from soglasie.errors import ValidationError
+from soglasie.i18n import _
 from soglasie.models import OPEN_STATUSES, Card, CostItem, Counterparty, Department, ProcessRun, Task, User
 from soglasie.process.definitions import task_definition
 from soglasie.services.common import load_actor
@@ -30,9 +31,9 @@ EXPORT_COLUMNS = ("id", "created_at", "stage", "amount", "currency", "counterpar
 
 def _check(spec: CardFilter, page: int = 1, per_page: int = 1) -> None:
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationError(t("Неверная страница.", "Invalid page."), "page")
+        raise ValidationError(_("Invalid page."), "page")
     if spec.sort not in SORTS:
-        raise ValidationError(t("Неизвестная сортировка.", "Unknown sort order."), "sort")
+        raise ValidationError(_("Unknown sort order."), "sort")
 
 
 def list_page(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_page: int = 50) -> dict:

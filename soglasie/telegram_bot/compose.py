@@ -19,6 +19,7 @@ from soglasie.core import Core
 from soglasie.models import Card, OutboxMessage, Task, User
 from soglasie.notifications import messages
 from soglasie.notifications.channels import Delivery
+from soglasie.nouns import noun_params
 from soglasie.services.views import available_task_actions
 from soglasie.telegram_bot import callback_data, texts
 
@@ -38,7 +39,7 @@ class Outgoing:
 
 def card_url(core: Core, card: Card) -> str:
     """The card's page in the portal."""
-    section = "contracts" if card.kind == "contract" else "requests"
+    section = core.rulebook.process(card.kind).portal_path
     return f"{core.settings.portal_url}/{section}/{card.id}"
 
 
@@ -57,9 +58,9 @@ def is_public_url(url: str) -> bool:
 
 def stage_title(core: Core, card: Card, locale: str) -> str:
     """The human name of the card's current stage."""
-    if card.stage in texts.SIDE_STAGE_TITLES:
-        return texts.SIDE_STAGE_TITLES[card.stage].get(locale)
     process = core.rulebook.process(card.kind)
+    if card.stage in texts.SIDE_STAGE_TITLES:
+        return texts.SIDE_STAGE_TITLES[card.stage].format(**noun_params(process)).get(locale)
     if card.stage == process.terminal:
         return process.terminal_title.get(locale)
     try:
@@ -74,15 +75,14 @@ def message_text(core: Core, base: str, card: Card | None, task: Task | None, lo
         return base[:MAX_TEXT]
     tz = core.rulebook.calendar.tz
     lines = []
-    if card.counterparty.name not in base:
-        summary = texts.CONTRACT_SUMMARY if card.kind == "contract" else texts.SUMMARY
-        lines.append(summary.get(locale).format(card=card.id, subject=card.subject or "",
-                                                counterparty=card.counterparty.name,
-                                                amount=messages.format_amount(card.amount, locale)))
-    lines.append(texts.STAGE.get(locale).format(stage=stage_title(core, card, locale)))
+    details = messages.details(card, locale)
+    if not details or details not in base:
+        params = messages.card_params(core.rulebook.process(card.kind), card)
+        lines.append(texts.SUMMARY.format(**params).get(locale))
+    lines.append(texts.STAGE.format(stage=stage_title(core, card, locale)).get(locale))
     deadline = task.deadline if task is not None and task.deadline else card.hard_deadline
     if task is not None or deadline is not None:
-        lines.append(texts.DEADLINE.get(locale).format(deadline=messages.format_time(deadline, locale, tz)))
+        lines.append(texts.DEADLINE.format(deadline=messages.format_time(deadline, locale, tz)).get(locale))
     lines.append(card_url(core, card))
     return (base.rstrip() + "\n\n" + "\n".join(lines))[:MAX_TEXT]
 

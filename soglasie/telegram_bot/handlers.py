@@ -19,8 +19,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from soglasie.core import Core
 from soglasie.errors import DomainError, ValidationError
+from soglasie.i18n import Message
 from soglasie.models import Task, User
 from soglasie.notifications import messages
+from soglasie.nouns import noun_params
 from soglasie.services import actions, telegram_links
 from soglasie.telegram_bot import callback_data, compose, conversations, texts
 
@@ -79,7 +81,7 @@ class BotHandlers:
         user = await asyncio.to_thread(telegram_links.link_chat, self.core, token, chat.id, self.clock()) \
             if token else None
         if user is not None:
-            await chat.send_message(texts.LINKED.get(user.locale).format(name=user.name))
+            await chat.send_message(texts.LINKED.format(name=user.name).get(user.locale))
             return
         person = await self._person(chat.id)
         text = texts.HELP.get(person.locale) if person else texts.INSTRUCTIONS.get(guess_locale(update))
@@ -148,18 +150,17 @@ class BotHandlers:
             return
         self.on_change()
         await query.answer(texts.DONE.get(person.locale))
-        outcome = texts.OUTCOMES[press.action].get(person.locale).format(at=self._at(now, person), reason="")
+        outcome = texts.OUTCOMES[press.action].format(at=self._at(now, person), reason="").get(person.locale)
         await self._edit(chat_id, query.message.message_id, person, outcome, _text_of(query.message))
 
     async def _ask_reason(self, query, person: Person, press: callback_data.ButtonPress) -> None:
         chat_id, source_id = query.message.chat.id, query.message.message_id
-        allowed, card_id, card_kind = await asyncio.to_thread(self._allowed, person, press.task_id)
-        if "reject" not in allowed:
+        allowed, ask = await asyncio.to_thread(self._allowed, person, press.task_id)
+        if "reject" not in allowed or ask is None:
             await self._refuse(query, person, None, chat_id)
             return
-        ask = texts.ASK_REASON_CONTRACT if card_kind == "contract" else texts.ASK_REASON
         prompt = await query.get_bot().send_message(
-            chat_id, ask.get(person.locale).format(card=card_id),
+            chat_id, ask.get(person.locale),
             reply_markup=ForceReply(input_field_placeholder=texts.REASON_PLACEHOLDER.get(person.locale)),
             reply_parameters=ReplyParameters(source_id, allow_sending_without_reply=True))
         await asyncio.to_thread(conversations.ask, self.core, chat_id, person.id, press.task_id, "reject",
@@ -170,7 +171,7 @@ class BotHandlers:
         """A press that cannot be done: say why, change nothing, drop the buttons that went stale."""
         reason = error.message(person.locale) if error is not None else ""
         template = texts.FAILED if isinstance(error, ValidationError) else texts.STALE
-        await query.answer(template.get(person.locale).format(reason=reason).strip(), show_alert=True)
+        await query.answer(template.format(reason=reason).get(person.locale).strip(), show_alert=True)
         _, markup = await asyncio.to_thread(self._refreshed, person, query.message.message_id, "", "")
         try:
             await query.get_bot().edit_message_reply_markup(chat_id, query.message.message_id, reply_markup=markup)
@@ -195,13 +196,12 @@ class BotHandlers:
         reason = message.text.strip()
         error = await asyncio.to_thread(self._act, person, question.action, question.task_id, now, reason)
         if error is not None:
-            await chat.send_message(texts.STALE.get(person.locale).format(reason=error.message(person.locale)))
+            await chat.send_message(texts.STALE.format(reason=error.message(person.locale)).get(person.locale))
             return
         self.on_change()
         await chat.send_message(texts.DONE.get(person.locale))
         if question.source_message_id is not None:
-            outcome = texts.OUTCOMES[question.action].get(person.locale).format(at=self._at(now, person),
-                                                                                reason=reason)
+            outcome = texts.OUTCOMES[question.action].format(at=self._at(now, person), reason=reason).get(person.locale)
             await self._edit(chat.id, question.source_message_id, person, outcome, "")
 
     # --- helpers -------------------------------------------------------------------------------
@@ -226,13 +226,15 @@ class BotHandlers:
             return error
         return None
 
-    def _allowed(self, person: Person, task_id: int) -> tuple[list[str], int | None, str | None]:
+    def _allowed(self, person: Person, task_id: int) -> tuple[list[str], Message | None]:
+        """The actions `person` may take on the task now, and the question asking why it is rejected."""
         with self.core.db.read() as session:
             task = session.get(Task, task_id)
             if task is None:
-                return [], None, None
+                return [], None
             user = session.get(User, person.id)
-            return compose.task_actions(session, self.core, task, user, task.card), task.card_id, task.card.kind
+            ask = texts.ASK_REASON.format(card=task.card_id, **noun_params(self.core.rulebook.process(task.card.kind)))
+            return compose.task_actions(session, self.core, task, user, task.card), ask
 
     def _refreshed(self, person: Person, message_id: int, fallback: str, outcome: str):
         with self.core.db.read() as session:
