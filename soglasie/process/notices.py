@@ -86,7 +86,7 @@ class NoticeWriter:
         self._send(task.assignee_id, "approved_on_behalf", f"on_behalf:{task.id}", task=task, actor_name=actor.name)
 
     def finished(self, run: ProcessRun, process: ProcessDefinition) -> None:
-        """Tell the initiator the process is complete (e.g. "the invoice is paid")."""
+        """Tell the initiator the process is complete, in its terminal stage's words."""
         self._send(self.card.initiator_id, "finished", f"finished:{run.id}", stage_title=process.terminal_title)
 
     def no_assignee(self, run: ProcessRun, stage: StageDefinition, definition: TaskDefinition) -> None:
