@@ -299,7 +299,7 @@ def _file_contract(portal: Portal, document: Path) -> int:
     page.fill("#valid_to", "2027-12-31")
     page.set_input_files("#document", str(document))
     page.fill("#comment", "Рамочный договор поставки")
-    portal.click("form[data-new-contract] button[type=submit]")
+    portal.click("form[data-new-request] button[type=submit]")
     assert "подан и отправлен на согласование" in page.inner_text(".flashes")
     assert portal.stage() == "Согласование руководителем"
     return int(re.search(r"/contracts/(\d+)$", page.url).group(1))
