@@ -16,6 +16,7 @@ from soglasie.rulebook.model import Text
 from webapp import labels
 from webapp.catalogs import ensure_compiled
 from webapp.js_messages import js_messages
+from webapp.processes import process_of
 from webapp.runtime import core, locale
 
 LOCALES = ("ru", "en")
@@ -93,19 +94,27 @@ def text(value) -> str:
     return str(value)
 
 
-def stage_title(stage: str | None, kind: str = "payment") -> str:
-    """The title of a stage id from the rules in force (side stages from our labels)."""
+def stage_title(stage: str | None, kind: str) -> str:
+    """The title of a stage id of process `kind` from the rules in force (side stages from our labels)."""
     if not stage:
         return ""
     if stage in labels.SIDE_STAGES:
         return labels.label(labels.SIDE_STAGES, stage)
-    process = core().rulebook.process(kind)
-    if stage == process.terminal:
-        return process.terminal_title.get(locale())
-    try:
-        return process.stage(stage).title.get(locale())
-    except KeyError:
-        return stage
+    title = process_of(kind).stage_title(stage)
+    return title.get(locale()) if title is not None else stage
+
+
+def attachment_label(purpose: str, kind: str) -> str:
+    """What a file is: the process's main document, the file a task asks for, or a generic purpose."""
+    process = process_of(kind)
+    document = process.card.document
+    if document is not None and purpose == document.purpose:
+        return document.title.get(locale())
+    for stage in process.stages:
+        for task in stage.tasks:
+            if task.kind == purpose:  # a file attached to a task of this kind
+                return (task.attachment_title or task.title).get(locale())
+    return labels.label(labels.ATTACHMENT_PURPOSES, purpose)
 
 
 def filesize(size: int) -> str:
@@ -130,7 +139,7 @@ def init_app(app: Flask) -> None:
     ensure_compiled()
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters.update(when=when, day=day, money=money, text=text, stage_title=stage_title,
-                                 filesize=filesize)
+                                 filesize=filesize, attachment_label=attachment_label)
     app.jinja_env.globals.update(labels=labels, label=labels.label, relative=relative, LOCALES=LOCALES)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["js_messages"] = js_messages

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from webapp.processes import process_of
+from webapp.wording import worded
+
 EVENTS = {
-    "created": _l("filed the request"),
-    "restarted": _l("restarted the request after rejection"),
     "stage_entered": _l("stage started"),
     "taken_into_work": _l("took the task into work"),
     "approved": _l("approved"),
@@ -15,8 +16,6 @@ EVENTS = {
     "completed": _l("completed the task"),
     "documents_requested": _l("requested documents"),
     "documents_provided": _l("provided documents"),
-    "frozen": _l("froze the request"),
-    "unfrozen": _l("unfroze the request"),
     "attachment_added": _l("attached a file"),
     "finished": _l("process finished"),
     "no_assignee": _l("nobody can take the task"),
@@ -26,12 +25,12 @@ EVENTS = {
     "revised": _l("approvals start over"),
 }
 
-# The same events told about a contract where the wording differs.
-CONTRACT_EVENTS = {
-    "created": _l("filed the contract"),
-    "restarted": _l("restarted the contract after rejection"),
-    "frozen": _l("froze the contract"),
-    "unfrozen": _l("unfroze the contract"),
+# Events told about the card itself, worded with the process's nouns (see webapp.wording).
+CARD_EVENTS = {
+    "created": _l("filed the %(acc)s"),
+    "restarted": _l("restarted the %(acc)s after rejection"),
+    "frozen": _l("froze the %(acc)s"),
+    "unfrozen": _l("unfroze the %(acc)s"),
 }
 
 TASK_STATUSES = {
@@ -67,13 +66,8 @@ SIDE_STAGES = {
 }
 
 ATTACHMENT_PURPOSES = {
-    "invoice": _l("Invoice"),
-    "payment_order": _l("Payment order"),
-    "make_payment": _l("Payment document"),
     "provide_documents": _l("Documents"),
     "approval": _l("Approver's file"),
-    "contract_version": _l("Contract version"),
-    "signing": _l("Signed scan"),
 }
 
 NOTIFICATION_KINDS = {
@@ -110,8 +104,8 @@ def label(table: dict, key: str | None) -> str:
     return str(value) if value is not None else key
 
 
-def event_label(event: str, kind: str = "payment") -> str:
-    """What a timeline event says, worded for the card's kind."""
-    if kind == "contract" and event in CONTRACT_EVENTS:
-        return str(CONTRACT_EVENTS[event])
+def event_label(event: str, kind: str) -> str:
+    """What a timeline event says, worded with the nouns of process `kind`."""
+    if event in CARD_EVENTS:
+        return worded(CARD_EVENTS[event], process_of(kind))
     return label(EVENTS, event)

@@ -9,8 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from soglasie.errors import DomainError
+from soglasie.services import queries
 from webapp.auth.routes import safe_next
-from webapp.runtime import locale
+from webapp.processes import process_of
+from webapp.runtime import actor_id, core, locale, now
 
 
 def back_to(default: str) -> str:
@@ -57,12 +59,17 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]  # labels may be lazy texts
 
 
-def card_url(card_id: int, kind: str | None = "payment", **values) -> str:
-    """A card's page: /contracts/<id> for a contract, /requests/<id> for a payment request."""
-    return url_for("contracts.card" if kind == "contract" else "requests.card", card_id=card_id, **values)
+def card_url(card_id: int, kind: str, **values) -> str:
+    """A card's page under its process's portal path (/requests/<id>, /contracts/<id>, …)."""
+    return url_for("cards.card", process=process_of(kind), card_id=card_id, **values)
 
 
-def file_url(card_id: int, kind: str | None, attachment_id: int) -> str:
+def file_url(card_id: int, kind: str, attachment_id: int) -> str:
     """The download of one of a card's files, under the card's own path."""
-    endpoint = "contracts.download" if kind == "contract" else "requests.download"
-    return url_for(endpoint, card_id=card_id, attachment_id=attachment_id)
+    return url_for("cards.download", process=process_of(kind), card_id=card_id, attachment_id=attachment_id)
+
+
+def card_page(card_id: int) -> str:
+    """The page of a card known only by its id (a notification's link), after the viewer may see it."""
+    found = queries.get_card(core(), actor_id(), card_id, now())
+    return card_url(card_id, found["kind"])

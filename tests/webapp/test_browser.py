@@ -299,7 +299,7 @@ def _file_contract(portal: Portal, document: Path) -> int:
     page.fill("#valid_to", "2027-12-31")
     page.set_input_files("#document", str(document))
     page.fill("#comment", "Рамочный договор поставки")
-    portal.click("form[data-new-contract] button[type=submit]")
+    portal.click("form[data-new-request] button[type=submit]")
     assert "подан и отправлен на согласование" in page.inner_text(".flashes")
     assert portal.stage() == "Согласование руководителем"
     return int(re.search(r"/contracts/(\d+)$", page.url).group(1))
@@ -388,6 +388,45 @@ def test_a_contract_from_draft_to_signed_and_paid_against_in_the_browser(browser
             assert width <= 375, f"{path} is {width} px wide at 375 px"
         tab.page.goto(f"{base}/contracts/{card_id}")
         tab.shoot("contract")
+    finally:
+        tab.close()
+    assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"
+
+
+# --- the test-only third process ---------------------------------------------------------------
+
+
+def _file_requisition(portal: Portal) -> int:
+    portal.login("memployee")
+    page = portal.page
+    portal.click("[data-testid=new-requisition]")
+    assert page.locator("#counterparty_inn").count() == 0  # the requisition has no counterparty
+    page.fill("#subject", "Кресла для переговорной")
+    page.fill("#amount", "48 000")
+    page.fill("#comment", "Шесть штук, серые")
+    portal.click("form[data-new-request] button[type=submit]")
+    assert portal.text("filed") in page.inner_text(".flashes")
+    return int(re.search(r"/requisitions/(\d+)$", page.url).group(1))
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_requisition_is_filed_shown_on_its_board_and_approved_in_the_browser(browser, portal, tmp_path, language):
+    base, _core = portal
+    tab = Portal(browser, base, language, tmp_path)
+    review, purchase = {"ru": ("Решение руководителя", "Закупка"), "en": ("Manager's decision", "Procurement")}[language]
+    try:
+        card_id = _file_requisition(tab)
+        assert tab.stage() == review
+        tab.shoot("requisition-card")
+        tab.page.goto(f"{base}/board?kind=requisition")
+        assert tab.page.inner_text("[data-testid=count-manager_review]").strip() == "1"
+        assert f"/requisitions/{card_id}" in tab.page.inner_html("[data-testid=board]")
+        tab.shoot("requisition-board")
+        tab.login("mhead")
+        tab.click(f"[data-testid=my-tasks] a[href='/requisitions/{card_id}']")
+        tab.click("[data-testid=approve]")
+        assert tab.stage() == purchase
+        tab.shoot("requisition-approved")
     finally:
         tab.close()
     assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"

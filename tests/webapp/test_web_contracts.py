@@ -199,7 +199,7 @@ def test_the_signer_signs_from_the_task_card(auth, core, users):
     assert view["stage"] == "signed"
     assert [event["data"].get("version") for event in view["timeline"] if event["event"] == "completed"] == [1]
     page = auth.client.get(f"/contracts/{card_id}").get_data(as_text=True)
-    assert "signed.pdf" in page and "Подписанный скан" in page
+    assert "signed.pdf" in page and "Скан подписанного договора" in page
 
 
 def test_links_lead_to_each_cards_own_page_and_actions_stay_with_their_kind(auth, core, users, invoice):

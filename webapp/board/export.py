@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from webapp.i18n import stage_title
+from webapp.processes import nouns
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -28,20 +29,20 @@ def _safe(value):
     return value
 
 
-def _row(values: tuple) -> list:
+def _row(values: tuple, kind: str) -> list:
     row = list(values)
-    row[2] = stage_title(row[2])
+    row[2] = stage_title(row[2], kind)
     return [_safe(value) for value in row]
 
 
-def csv_chunks(rows: Iterable[tuple], delimiter: str) -> Iterator[str]:
+def csv_chunks(rows: Iterable[tuple], kind: str, delimiter: str) -> Iterator[str]:
     """The CSV text in chunks (UTF-8 BOM first, so spreadsheet programs read Cyrillic right)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(headers())
     for count, values in enumerate(rows, start=1):
-        row = _row(values)
+        row = _row(values, kind)
         if delimiter == ";":
             row[3] = str(row[3]).replace(".", ",")  # a decimal comma where ";" separates fields
         writer.writerow(row)
@@ -52,13 +53,13 @@ def csv_chunks(rows: Iterable[tuple], delimiter: str) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def xlsx_bytes(rows: Iterable[tuple]) -> bytes:
+def xlsx_bytes(rows: Iterable[tuple], kind: str) -> bytes:
     """An XLSX workbook (write-only mode: memory stays flat for 100,000 rows)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Requests"))
+    sheet = workbook.create_sheet(nouns(kind).capitalized("short_many"))
     sheet.append(headers())
     for values in rows:
-        row = _row(values)
+        row = _row(values, kind)
         row[3] = Decimal(row[3]) if not isinstance(row[3], Decimal) else row[3]
         sheet.append(row)
     output = io.BytesIO()

@@ -9,10 +9,10 @@ from flask import request
 from soglasie.services import directory
 from soglasie.services.board import board_stages
 from soglasie.services.queries import SORTS, CardFilter
+from webapp.processes import default_process, kind_arg, process_of
 from webapp.runtime import core
 
 ARGS = ("kind", "search", "stage", "department", "counterparty", "cost_item", "mine", "sort")
-KINDS = ("payment", "contract")
 
 
 def _arg(name: str, limit: int = 100) -> str:
@@ -32,12 +32,14 @@ def _counterparty_id(value: str) -> int | None:
 def current_filter(with_stage: bool = True) -> tuple[CardFilter, dict]:
     """The CardFilter the query string asks for, and the cleaned arguments to rebuild links."""
     args = {name: _arg(name) for name in ARGS}
-    kind = args["kind"] if args["kind"] in KINDS else "payment"
-    args["kind"] = "contract" if kind == "contract" else ""  # payment requests are the default
+    # No `kind` is the default process; a kind the rules do not declare is a 404 naming `kind`.
+    process = process_of(args["kind"]) if args["kind"] else default_process(core().rulebook)
+    kind = process.id
+    args["kind"] = kind_arg(process)
     if args["stage"] not in board_stages(core(), kind) or not with_stage:
         args["stage"] = ""
-    if kind == "contract":
-        args["cost_item"] = ""  # contracts have no cost item
+    if not process.card.uses("cost_item"):
+        args["cost_item"] = ""
     if args["sort"] not in SORTS:
         args["sort"] = ""
     if not re.fullmatch(r"[A-Za-z0-9_.-]*", args["department"] + args["cost_item"]):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from soglasie.services import profile, queries
 from webapp.auth import require_login
 from webapp.runtime import actor_id, core, now
-from webapp.ui import perform
+from webapp.ui import card_page, perform
 
 bp = Blueprint("notifications", __name__, url_prefix="/inbox")
 bp.before_request(require_login)
@@ -38,7 +38,7 @@ def open(note_id: int):  # noqa: A001 - the view's name is its URL's verb
     """Mark one message read and go to its request."""
     note = profile.open_notification(core(), actor_id(), note_id, now())
     if note["request_id"]:
-        return redirect(url_for("requests.card", card_id=note["request_id"]))
+        return redirect(card_page(note["request_id"]))
     return redirect(url_for(".inbox"))
 
 

@@ -8,12 +8,14 @@ from flask_login import current_user
 
 from soglasie.errors import ValidationError, t
 from soglasie.models import Task
+from soglasie.rulebook.model import ProcessDefinition, Text
 from soglasie.services import actions, profile, queries, worklists
 from soglasie.services.board import board
 from soglasie.services.common import Upload
 from soglasie.services.queries import CardFilter
 from webapp.auth import require_login
-from webapp.requests import card_view
+from webapp.cards import view as card_view
+from webapp.processes import ordered
 from webapp.runtime import actor_id, core, now
 from webapp.ui import back_to, card_url, perform
 
@@ -26,13 +28,12 @@ MY_WORK_TASKS = 30  # the soonest deadlines; the board and the list show the res
 
 @bp.get("/")
 def my_work():
-    """My open tasks with deadlines, my requests and contracts by stage, and the latest notifications."""
+    """My open tasks with deadlines, my cards of each process by stage, and the latest notifications."""
     tasks = worklists.my_open_tasks(core(), actor_id(), now(), limit=MY_WORK_TASKS)
-    mine = board(core(), actor_id(), CardFilter(kind="payment", mine=True), now(), per_column=5)
-    my_contracts = board(core(), actor_id(), CardFilter(kind="contract", mine=True), now(), per_column=5)
+    mine = [(process, board(core(), actor_id(), CardFilter(kind=process.id, mine=True), now(), per_column=5))
+            for process in ordered()]
     inbox = profile.inbox(core(), actor_id(), limit=6)
-    return render_template("tasks/my_work.html", tasks=tasks, mine=mine, my_contracts=my_contracts, inbox=inbox,
-                           now=now())
+    return render_template("tasks/my_work.html", tasks=tasks, mine=mine, inbox=inbox, now=now())
 
 
 def _card_of(task_id: int) -> int:
@@ -44,7 +45,7 @@ def _card_of(task_id: int) -> int:
 
 
 def _card_page(task_id: int) -> str:
-    """The page of the card the task belongs to (a contract's or a payment request's)."""
+    """The page of the card the task belongs to, under its process's path."""
     with core().db.read() as session:
         task = session.get(Task, task_id)
         if task is None:
@@ -54,16 +55,27 @@ def _card_page(task_id: int) -> str:
 
 @bp.get("/tasks/<id:task_id>")
 def task(task_id: int):
-    """A task card: the payment details (or the contract and its latest version), the memo, files and actions."""
+    """A task card: the card's facts (the payment details where the stage says so), the memo, files, actions."""
     card = queries.get_card(core(), actor_id(), _card_of(task_id), now())
     found = next((item for item in card["tasks"] if item["id"] == task_id), None)
     if found is None:  # a task of an earlier round: its card tells the story
         abort(404)
     context = card_view.context(card, current_user.login)
-    found = {**found, "on_behalf": found["assignee"] != current_user.login}
+    found = {**found, "on_behalf": found["assignee"] != current_user.login,
+             "attachment_title": _attachment_title(context["process"], found)}
     files = [item for item in card["attachments"] if item["task_id"] == task_id]
-    invoice = [item for item in card["attachments"] if item["purpose"] == "invoice"]
-    return render_template("tasks/task.html", task=found, task_files=files, invoices=invoice, now=now(), **context)
+    document = context["process"].card.document
+    documents = [item for item in card["attachments"] if document is not None and item["purpose"] == document.purpose]
+    return render_template("tasks/task.html", task=found, task_files=files, documents=documents, now=now(),
+                           **context)
+
+
+def _attachment_title(process: ProcessDefinition, task: dict) -> Text | None:
+    """The label of the file the task asks for (its rule file's `attachment_title`), if any."""
+    try:
+        return process.stage(task["stage"]).task(task["kind"]).attachment_title
+    except KeyError:  # a side task (provide_documents) is in no stage's list
+        return None
 
 
 def _text(name: str) -> str | None:

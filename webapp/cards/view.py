@@ -1,7 +1,8 @@
-"""What the card page shows, derived from the core's card dict: progress, names, the viewer's work."""
+"""What a card page shows, derived from the core's card dict: progress, names, the viewer's work."""
 
 from __future__ import annotations
 
+from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED
 from soglasie.services import profile
 from webapp.runtime import core
 
@@ -16,11 +17,11 @@ def progress(card: dict) -> list[dict]:
     route = list(run.get("route") or []) + [process.terminal]
     stage = card["stage"]
     where, state = stage, "current"
-    if stage == "frozen":
+    if stage == FROZEN:
         where, state = run.get("resume_stage"), "frozen"
-    elif stage == "documents_requested":
+    elif stage == DOCUMENTS_REQUESTED:
         where, state = run.get("asking_stage"), "waiting"
-    elif stage == "rejected":
+    elif stage == REJECTED:
         where, state = rejected_at(card), "rejected"
     position = route.index(where) if where in route else len(route)
     steps = []
@@ -46,7 +47,7 @@ def rejected_at(card: dict) -> str | None:
 
 def rejection(card: dict) -> dict | None:
     """The last rejection of the current run (who, why), for the banner on a rejected card."""
-    if card["stage"] != "rejected":
+    if card["stage"] != REJECTED:
         return None
     run_number = (card.get("run") or {}).get("number")
     return next((event for event in reversed(card["timeline"])
@@ -80,13 +81,14 @@ def approved_in_round(card: dict) -> bool:
                for task in card["tasks"])
 
 
-def contract_extras(card: dict) -> dict:
-    """A contract's version history (newest first) and its files other than the versions."""
-    if card["kind"] != "contract":
+def version_extras(card: dict) -> dict:
+    """A versioned document's history (newest first) and the card's files other than the versions."""
+    document = core().rulebook.process(card["kind"]).card.document
+    if document is None or not document.versioned:
         return {}
     return {
         "versions": list(reversed(card["versions"])),
-        "files": [item for item in card["attachments"] if item["purpose"] != "contract_version"],
+        "files": [item for item in card["attachments"] if item["purpose"] != document.purpose],
         "approved_in_round": approved_in_round(card),
     }
 
@@ -94,8 +96,10 @@ def contract_extras(card: dict) -> dict:
 def context(card: dict, viewer_login: str) -> dict:
     """Everything the card template needs."""
     return {
-        **contract_extras(card),
+        **version_extras(card),
         "card": card,
+        "process": core().rulebook.process(card["kind"]),
+        "referencing": core().rulebook.referencing(card["kind"]),  # "file a payment against it" at the end
         "steps": progress(card),
         "names": names_for(card),
         "actionable": my_tasks(card, viewer_login),
