@@ -27,6 +27,7 @@ HISTORY = re.compile(r"soglasie/migrations/versions/")
 NOT_A_PROCESS = {
     ("soglasie/services/views.py", "contract"),  # the card's "contract" key (the contract it is paid against)
     ("soglasie/rulebook/card_file.py", "contract"),  # the `card.contract` key of a process file
+    ("webapp/cards/filing.py", "contract"),  # the new-card form's `?contract=N` query argument
 }
 
 
