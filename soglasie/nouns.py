@@ -1,9 +1,10 @@
 """The words the texts use for a process's cards: its short noun in every case the catalogue needs.
 
 A rule file gives the nominative of the short noun ("заявка", "договор") and its gender; the
-texts also say "по заявке", "за вас заявку", "отклонения заявки". Those cases of one
-singular, inanimate Russian noun follow from its ending and gender (the head noun first),
-so a new process needs no grammar of its own. English nouns do not decline.
+texts also say "по заявке", "за вас заявку", "отклонения заявки". A rule file may write those
+cases (`short_accusative`, `short_genitive`, `short_dative`); when it does not, they follow
+from the ending and gender of one singular, inanimate Russian noun (the first word of the
+phrase), so most processes need no grammar of their own. English nouns do not decline.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def decline(word: str, gender: str, case: str) -> str:
 def short_forms(forms: NounForms, locale: str | None) -> dict[str, str]:
     """`noun`, `Noun`, `noun_acc`, `noun_gen`, `noun_dat`: the short noun in the catalogue's cases."""
     short = forms.short
-    cases = {f"noun_{case}": decline(short, forms.gender, case) if locale != "en" else short for case in CASES}
+    written = {"acc": forms.short_accusative, "gen": forms.short_genitive, "dat": forms.short_dative}
+    cases = {f"noun_{case}": (written[case] or decline(short, forms.gender, case)) if locale != "en" else short
+             for case in CASES}
     return {"noun": short, "Noun": forms.capitalized("short"), **cases, "gender": forms.gender}
 
 

@@ -16,6 +16,7 @@ from soglasie.rulebook.yamlnodes import Reader
 
 _FORMS = ("one", "many", "short", "short_many")
 _RU_FORMS = (*_FORMS, "accusative", "genitive", "gender")
+_SHORT_CASES = ("short_accusative", "short_genitive", "short_dative")
 GENDERS = ("feminine", "masculine", "neuter")
 _CARD_KEYS = (*CARD_FIELDS, "contract", "document")
 
@@ -25,7 +26,7 @@ def read_nouns(reader: Reader, node: Node) -> Nouns | None:
     fields = reader.mapping(node, "nouns", required=("ru", "en"))
     if fields is None or not fields.keys() >= {"ru", "en"}:
         return None
-    ru = _forms(reader, fields["ru"], "nouns.ru", _RU_FORMS)
+    ru = _forms(reader, fields["ru"], "nouns.ru", _RU_FORMS, optional=_SHORT_CASES)
     en = _forms(reader, fields["en"], "nouns.en", _FORMS, optional=("accusative", "genitive"))
     if ru is None or en is None:
         return None

@@ -66,6 +66,11 @@ class NounForms:
     accusative: str
     genitive: str
     gender: Literal["feminine", "masculine", "neuter"] = "masculine"
+    # The short noun's cases ("заявку", "заявки", "заявке"); empty: derived from its ending
+    # and gender by `soglasie.nouns.decline` (write them where that rule does not fit).
+    short_accusative: str = ""
+    short_genitive: str = ""
+    short_dative: str = ""
 
     def capitalized(self, form: str = "one") -> str:
         """A form with its first letter upper-cased, for the start of a sentence."""
