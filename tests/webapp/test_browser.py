@@ -413,7 +413,8 @@ def _file_requisition(portal: Portal) -> int:
 def test_a_requisition_is_filed_shown_on_its_board_and_approved_in_the_browser(browser, portal, tmp_path, language):
     base, _core = portal
     tab = Portal(browser, base, language, tmp_path)
-    review, purchase = {"ru": ("Решение руководителя", "Закупка"), "en": ("Manager's decision", "Procurement")}[language]
+    stage_titles = {"ru": ("Решение руководителя", "Закупка"), "en": ("Manager's decision", "Procurement")}
+    review, purchase = stage_titles[language]
     try:
         card_id = _file_requisition(tab)
         assert tab.stage() == review
