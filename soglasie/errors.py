@@ -52,7 +52,7 @@ class Conflict(DomainError):
     """Somebody else changed the object first (a lost race, or an action no longer possible)."""
 
     http_status = 409
-    default_code = "stale"
+    default_code = "conflict"
 
 
 def t(ru: str, en: str) -> Text:

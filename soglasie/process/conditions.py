@@ -112,8 +112,9 @@ class Guard:
     on_input: bool = False
 
 
-# A task action on a decided task, and on an open task of another status (taking a started one into work).
-ALREADY_DONE = Refusal(Conflict, "already_done", t("Задача уже выполнена — обновите страницу.",
+# A task action on a decided task (a lost race: reload), and on an open task of another status (taking a
+# started one into work again).
+TASK_DECIDED = Refusal(Conflict, "stale", t("Задача уже выполнена — обновите страницу.",
                                                    "The task has already been decided — reload the page."))
 ALREADY_STARTED = Refusal(Conflict, "already_started", t("Задача уже в работе.", "The task is already in work."))
 
@@ -156,7 +157,7 @@ def _refusals(transition: Transition, situation: Situation, with_input: bool) ->
     yield transition.who(situation, transition.action)
     task = situation.task
     if transition.on == TASK and task.status not in OPEN_STATUSES:
-        yield ALREADY_DONE()
+        yield TASK_DECIDED()
     yield transition.source.refusal(situation)
     if transition.on == TASK and task.status not in transition.task_statuses:
         yield ALREADY_STARTED()
