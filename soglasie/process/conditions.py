@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from soglasie.errors import Conflict, DomainError, t
+from soglasie.errors import DomainError
 from soglasie.process import permissions
 from soglasie.models import OPEN_STATUSES, Card, ProcessRun, Task, User
 from soglasie.process.commands import Command, ProcessContext
@@ -112,13 +112,6 @@ class Guard:
     on_input: bool = False
 
 
-# A task action on a decided task (a lost race: reload), and on an open task of another status (taking a
-# started one into work again).
-TASK_DECIDED = Refusal(Conflict, "stale", t("Задача уже выполнена — обновите страницу.",
-                                                   "The task has already been decided — reload the page."))
-ALREADY_STARTED = Refusal(Conflict, "already_started", t("Задача уже в работе.", "The task is already in work."))
-
-
 def assignee_or_on_behalf(situation: Situation, action: str) -> DomainError | None:
     """Who may act on a task: an action the task offers, by its assignee or an on-behalf role of the rule file."""
     return permissions.task_refusal(situation.actor, situation.task, situation.definition, action)
@@ -140,11 +133,14 @@ class Transition:
     who: Callable[[Situation, str], DomainError | None]
     task_statuses: tuple[str, ...] = ()
     guards: tuple[Guard, ...] = ()
+    decided: Refusal | None = None  # the answer on a task already decided (checked before the stage)
+    other_status: Refusal | None = None  # the answer on an open task of a status not in task_statuses
 
     def __post_init__(self) -> None:
         # A decided task takes no action: a task transition applies from open statuses only.
-        if self.on == TASK and not (self.task_statuses and set(self.task_statuses) <= set(OPEN_STATUSES)):
-            raise ValueError(f"task transition {self.action!r} must name open task statuses")
+        if self.on == TASK and not (self.task_statuses and set(self.task_statuses) <= set(OPEN_STATUSES)
+                                    and self.decided and self.other_status):
+            raise ValueError(f"task transition {self.action!r} must name open task statuses and their answers")
 
 
 def first_refusal(transition: Transition, situation: Situation, with_input: bool) -> DomainError | None:
@@ -157,10 +153,10 @@ def _refusals(transition: Transition, situation: Situation, with_input: bool) ->
     yield transition.who(situation, transition.action)
     task = situation.task
     if transition.on == TASK and task.status not in OPEN_STATUSES:
-        yield TASK_DECIDED()
+        yield transition.decided()
     yield transition.source.refusal(situation)
     if transition.on == TASK and task.status not in transition.task_statuses:
-        yield ALREADY_STARTED()
+        yield transition.other_status()
     for guard in transition.guards:
         if with_input or not guard.on_input:
             yield guard.check(situation)

@@ -30,8 +30,18 @@ _TASK_NOT_CURRENT = Refusal(Conflict, "stale", t("Эта задача больш
 _TASK_AT = {FROZEN: Refusal(Conflict, "frozen", t("Заявка заморожена.", "The request is frozen.")),
             DOCUMENTS_REQUESTED: Refusal(Conflict, "waiting_for_documents", t(
                 "Заявка ждёт документы от инициатора.", "The request is waiting for documents."))}
+# A task action on a decided task (a lost race: reload), and taking a started task into work again.
+_DECIDED = Refusal(Conflict, "stale", t("Задача уже выполнена — обновите страницу.",
+                                        "The task has already been decided — reload the page."))
+_ALREADY_STARTED = Refusal(Conflict, "already_started", t("Задача уже в работе.", "The task is already in work."))
 ON_ROUTE = Source(frozenset({ROUTE}), _TASK_NOT_CURRENT, _TASK_AT)
 ON_ROUTE_OR_DOCUMENTS = Source(frozenset({ROUTE, DOCUMENTS_REQUESTED}), _TASK_NOT_CURRENT, _TASK_AT)
+
+
+def _task_transition(action: str, effect, source: Source, statuses=OPEN_STATUSES, *guards: Guard) -> Transition:
+    """A task action: its assignee or an on-behalf role may take it, on an open task of `statuses`."""
+    return Transition(action, TASK, effect, source, assignee_or_on_behalf, task_statuses=statuses, guards=guards,
+                      decided=_DECIDED, other_status=_ALREADY_STARTED)
 
 
 def _comment(step: Step) -> str:
@@ -86,8 +96,7 @@ def _take_into_work(step: Step) -> None:
     step.notices.timeline(step.run, step.actor, "taken_into_work", task=task, on_behalf_of_id=step.on_behalf_of_id)
 
 
-TAKE_INTO_WORK = Transition("take_into_work", TASK, _take_into_work, ON_ROUTE, assignee_or_on_behalf,
-                            task_statuses=("open",))
+TAKE_INTO_WORK = _task_transition("take_into_work", _take_into_work, ON_ROUTE, ("open",))
 
 
 def _decide_task(step: Step, outcome: str, comment: str | None) -> None:
@@ -115,7 +124,7 @@ def _approve(step: Step) -> None:
     _advance_if_stage_done(step)
 
 
-APPROVE = Transition("approve", TASK, _approve, ON_ROUTE, assignee_or_on_behalf, task_statuses=OPEN_STATUSES)
+APPROVE = _task_transition("approve", _approve, ON_ROUTE)
 
 
 def _complete(step: Step) -> None:
@@ -138,8 +147,8 @@ def _reject(step: Step) -> None:
     step.notices.rejected(step.run, step.task.stage, reason)
 
 
-REJECT = Transition("reject", TASK, _reject, ON_ROUTE, assignee_or_on_behalf, task_statuses=OPEN_STATUSES,
-                    guards=(Guard("reason_required", _reason_given, on_input=True),))
+REJECT = _task_transition("reject", _reject, ON_ROUTE, OPEN_STATUSES,
+                          Guard("reason_required", _reason_given, on_input=True))
 
 
 def _request_documents(step: Step) -> None:
@@ -159,9 +168,8 @@ def _request_documents(step: Step) -> None:
     step.notices.documents_requested(answer, comment)
 
 
-REQUEST_DOCUMENTS = Transition("request_documents", TASK, _request_documents, ON_ROUTE, assignee_or_on_behalf,
-                               task_statuses=OPEN_STATUSES,
-                               guards=(Guard("comment_required", _documents_named, on_input=True),))
+REQUEST_DOCUMENTS = _task_transition("request_documents", _request_documents, ON_ROUTE, OPEN_STATUSES,
+                                     Guard("comment_required", _documents_named, on_input=True))
 
 
 def _provide_documents(step: Step) -> None:
@@ -177,10 +185,9 @@ def _provide_documents(step: Step) -> None:
 
 
 # Completing a task: a task of the route, or the initiator's answer at the documents side stage.
-COMPLETE = Transition("complete", TASK, _complete, ON_ROUTE_OR_DOCUMENTS, assignee_or_on_behalf,
-                      task_statuses=OPEN_STATUSES,
-                      guards=(Guard("answer_required", _answer_given, on_input=True),
-                              Guard("attachment_required", _attachment_given, on_input=True)))
+COMPLETE = _task_transition("complete", _complete, ON_ROUTE_OR_DOCUMENTS, OPEN_STATUSES,
+                            Guard("answer_required", _answer_given, on_input=True),
+                            Guard("attachment_required", _attachment_given, on_input=True))
 
 
 # --- card transitions ----------------------------------------------------------------------
