@@ -1,4 +1,9 @@
-"""Errors the core raises; each carries its message (from the catalogue) and, for bad input, the field."""
+"""Errors the core raises; each carries its message (from the catalogue), a stable code and maybe the field.
+
+The code is what a client branches on (docs/architecture.md, "Error codes"): a class gives the
+default (`invalid`, `not_found`, `forbidden`, `conflict`), a guard names its own reason
+(`frozen`, `not_your_task`, `reason_required`, …). Codes never change once published.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,12 @@ class DomainError(Exception):
     """Base of every expected error; surfaces map it to a 4xx answer with its message."""
 
     http_status = 400
+    default_code = "error"
 
     def __init__(self, message: Text | str, field: str | None = None, code: str = ""):
         self.text = message if isinstance(message, Text) else Text(ru=message, en=message)
         self.field = field
-        self.code = code or type(self).__name__
+        self.code = code or self.default_code
         super().__init__(self.text.en)
 
     def message(self, locale: str | None) -> str:
@@ -25,24 +31,28 @@ class ValidationError(DomainError):
     """Bad input: nothing was written."""
 
     http_status = 422
+    default_code = "invalid"
 
 
 class NotFound(DomainError):
     """No such object, or the actor may not know it exists."""
 
     http_status = 404
+    default_code = "not_found"
 
 
 class PermissionDenied(DomainError):
     """The actor may see the object but not do this to it."""
 
     http_status = 403
+    default_code = "forbidden"
 
 
 class Conflict(DomainError):
     """Somebody else changed the object first (a lost race, or an action no longer possible)."""
 
     http_status = 409
+    default_code = "conflict"
 
 
 def t(ru: str, en: str) -> Text:

@@ -1,4 +1,4 @@
-"""The one place errors become answers: JSON `{"error", "field"}` for the API, a page for people."""
+"""The one place errors become answers: JSON `{"error", "field", "code"}` for the API, a page for people."""
 
 from __future__ import annotations
 
@@ -25,9 +25,14 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_json(message: str, field: str | None, status: int):
-    """The API's error body with its status."""
-    response = jsonify({"error": message, "field": field})
+# The stable code of an answer that is not a DomainError (a DomainError carries its own).
+STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+def error_json(message: str, field: str | None, status: int, code: str | None = None):
+    """The API's error body with its status; `code` is what a client branches on (by status unless given)."""
+    response = jsonify({"error": message, "field": field, "code": code or STATUS_CODES.get(status, "internal")})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="soglasie"'
@@ -57,7 +62,7 @@ def _page(message: str, status: int):
 def handle_domain_error(error: DomainError):
     """A DomainError's status and bilingual message, as JSON or as a page."""
     if is_api_request():
-        return error_json(error.message(locale()), error.field, error.http_status)
+        return error_json(error.message(locale()), error.field, error.http_status, error.code)
     return _page(error.message(locale()), error.http_status)
 
 
@@ -65,7 +70,7 @@ def handle_csrf_error(error: CSRFError):
     """A missing or stale CSRF token (a form opened too long ago, or a forged request)."""
     message = _("The form has expired or was not sent from this site. Reload the page and try again.")
     if is_api_request():
-        return error_json(message, "csrf_token", 400)
+        return error_json(message, "csrf_token", 400, "csrf")
     return _page(message, 400)
 
 

@@ -16,13 +16,19 @@ PROVIDE_DOCUMENTS = TaskDefinition(
 )
 
 
-def task_definition(process: ProcessDefinition, task: Task) -> TaskDefinition:
-    """The rule-file definition of a task (the built-in one for provide_documents)."""
+def find_task_definition(process: ProcessDefinition, task: Task) -> TaskDefinition | None:
+    """The rule-file definition of a task (the built-in one for provide_documents); None when the rules dropped it."""
     if task.kind == PROVIDE_DOCUMENTS.kind:
         return PROVIDE_DOCUMENTS
     try:
         return process.stage(task.stage).task(task.kind)
     except KeyError:
-        raise Conflict(
-            _("The rules changed: this task no longer exists in the process."),
-        ) from None
+        return None
+
+
+def task_definition(process: ProcessDefinition, task: Task) -> TaskDefinition:
+    """`find_task_definition`, or a Conflict when the rules changed and the task no longer exists."""
+    definition = find_task_definition(process, task)
+    if definition is None:
+        raise Conflict(_("The rules changed: this task no longer exists in the process."), code="rules_changed")
+    return definition

@@ -59,18 +59,23 @@ def require_view(session: Session, user: User, card: Card) -> None:
         raise NotFound(_("Request not found."))
 
 
-def authorize_task_action(user: User, task: Task, definition: TaskDefinition, action: str) -> int | None:
-    """Allow `action` on `task`, or raise; returns the assignee's id when acting on his behalf."""
+def task_refusal(user: User, task: Task, definition: TaskDefinition, action: str) -> PermissionDenied | None:
+    """Why `user` may not do `action` on `task` (deny by default); None when he may."""
     if action not in definition.actions:
-        raise PermissionDenied(
-            _("This action is not available for this task.")
-        )
+        return PermissionDenied(_("This action is not available for this task."), code="not_available")
+    if task.assignee_id == user.id or on_behalf_of(user, task, definition, action) is not None:
+        return None
+    return PermissionDenied(_("This task is not assigned to you."), code="not_your_task")
+
+
+def on_behalf_of(user: User, task: Task, definition: TaskDefinition, action: str) -> int | None:
+    """The assignee's id when `user` takes `action` on `task` on his behalf (an `on_behalf` role), else None."""
     if task.assignee_id == user.id:
         return None
     for role, actions in definition.on_behalf.items():
         if user.has_role(role) and action in actions:
             return task.assignee_id
-    raise PermissionDenied(_("This task is not assigned to you."))
+    return None
 
 
 def may_card_action(user: User, card: Card, process: ProcessDefinition, action: str) -> bool:
@@ -81,7 +86,8 @@ def may_card_action(user: User, card: Card, process: ProcessDefinition, action: 
     return user.has_role(*(role for role in allowed if role != "initiator"))
 
 
-def authorize_card_action(user: User, card: Card, process: ProcessDefinition, action: str) -> None:
-    """Raise PermissionDenied unless `may_card_action`."""
-    if not may_card_action(user, card, process, action):
-        raise PermissionDenied(_("You may not do this."))
+def card_refusal(user: User, card: Card, process: ProcessDefinition, action: str) -> PermissionDenied | None:
+    """Why `user` may not do `action` to `card`: unless `may_card_action`, denied."""
+    if may_card_action(user, card, process, action):
+        return None
+    return PermissionDenied(_("You may not do this."))

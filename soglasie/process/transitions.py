@@ -1,76 +1,87 @@
-"""The transitions: for each action, its guards and what it writes (stage, tasks, timeline, outbox).
+"""The transitions: each action declared once — where it applies from, who may, its guards — beside its effect.
 
-Each function receives a `Step` whose run is already locked and whose actor is already
-authorised (see `soglasie.process.engine`); it raises a DomainError naming its reason, or
+Each `Transition` in `TRANSITIONS` is data (the vocabulary is `soglasie.process.conditions`):
+the engine checks a command against it and derives "what may this viewer do now" from it.
+An effect receives a `Step` whose run is already locked and whose checks all passed; it
 changes the state through `set_stage`/`enter_stage`/`start_run`, the only stage writers.
+No stage is named here: sources refer to the route, the terminal and the side stages.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from soglasie.errors import Conflict, ValidationError, t
-from soglasie.models import OPEN_STATUSES, Attachment, Card, ContractVersion, ProcessRun, Task, User
+from soglasie.errors import Conflict, DomainError, ValidationError, t
+from soglasie.models import OPEN_STATUSES, Attachment, ContractVersion, ProcessRun, Task
 from soglasie.process import clock
-from soglasie.process.commands import Command, ProcessContext
-from soglasie.process.notices import NoticeWriter
+from soglasie.process.conditions import (CARD, ROUTE, TASK, TERMINAL, Guard, Refusal, Situation, Source, Step,
+                                         Transition, assignee_or_on_behalf, card_actions_roles)
 from soglasie.process.definitions import PROVIDE_DOCUMENTS
 from soglasie.process.stages import enter_stage, set_stage, start_run
-from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED, ProcessDefinition, TaskDefinition, Text
+from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED, ProcessDefinition
+
+__all__ = ["TRANSITIONS", "Step"]
 
 
-@dataclass
-class Step:
-    """The loaded, locked objects of one command, as the transitions see them."""
+# --- where task actions apply from, and the guards on their input -----------------------------
 
-    session: Session
-    context: ProcessContext
-    command: Command
-    actor: User
-    card: Card
-    run: ProcessRun
-    process: ProcessDefinition
-    task: Task | None = None
-    definition: TaskDefinition | None = None
-    on_behalf_of_id: int | None = None
-    warnings: list[Text] = field(default_factory=list)
-
-    @property
-    def notices(self) -> NoticeWriter:
-        """A writer of timeline rows and messages about this card, at the command's instant."""
-        return NoticeWriter(self.session, self.context, self.card, self.command.now)
+# A task is current while the run is at the task's stage; from elsewhere each side stage says why not.
+_TASK_NOT_CURRENT = Refusal(Conflict, "stale", t("Эта задача больше не актуальна.", "This task is no longer current."))
+_TASK_AT = {FROZEN: Refusal(Conflict, "frozen", t("Заявка заморожена.", "The request is frozen.")),
+            DOCUMENTS_REQUESTED: Refusal(Conflict, "waiting_for_documents", t(
+                "Заявка ждёт документы от инициатора.", "The request is waiting for documents."))}
+# A task action on a decided task (a lost race: reload), and taking a started task into work again.
+_DECIDED = Refusal(Conflict, "stale", t("Задача уже выполнена — обновите страницу.",
+                                        "The task has already been decided — reload the page."))
+_ALREADY_STARTED = Refusal(Conflict, "already_started", t("Задача уже в работе.", "The task is already in work."))
+ON_ROUTE = Source(frozenset({ROUTE}), _TASK_NOT_CURRENT, _TASK_AT)
+ON_ROUTE_OR_DOCUMENTS = Source(frozenset({ROUTE, DOCUMENTS_REQUESTED}), _TASK_NOT_CURRENT, _TASK_AT)
 
 
-# --- guards: each names its reason ------------------------------------------------------------
+def _task_transition(action: str, effect, source: Source, statuses=OPEN_STATUSES, *guards: Guard) -> Transition:
+    """A task action: its assignee or an on-behalf role may take it, on an open task of `statuses`."""
+    return Transition(action, TASK, effect, source, assignee_or_on_behalf, task_statuses=statuses, guards=guards,
+                      decided=_DECIDED, other_status=_ALREADY_STARTED)
 
 
-def guard_task_is_current(step: Step) -> None:
-    task, run = step.task, step.run
-    if task.status not in OPEN_STATUSES:
-        raise Conflict(t("Задача уже выполнена — обновите страницу.",
-                         "The task has already been decided — reload the page."), code="stale")
-    if run.stage == FROZEN:
-        raise Conflict(t("Заявка заморожена.", "The request is frozen."), code="frozen")
-    if run.stage != task.stage:
-        raise Conflict(t("Заявка ждёт документы от инициатора.", "The request is waiting for documents.")
-                       if run.stage == DOCUMENTS_REQUESTED else
-                       t("Эта задача больше не актуальна.", "This task is no longer current."), code="stale")
+def _comment(step: Step) -> str:
+    return (step.command.comment or "").strip()
 
 
-def _required_comment(step: Step, field_name: str) -> str:
-    comment = (step.command.comment or "").strip()
-    if not comment:
-        message = (t("Укажите причину отклонения.", "A reason is required to reject.") if field_name == "reason"
-                   else t("Напишите, какие документы нужны.", "Say which documents are needed."))
-        raise ValidationError(message, field_name)
-    return comment
-
-
-def _has_attachment(step: Step) -> bool:
+def _has_attachment(step: Situation) -> bool:
     return step.session.scalar(select(Attachment.id).where(Attachment.task_id == step.task.id).limit(1)) is not None
+
+
+def _reason_given(step: Step) -> DomainError | None:
+    if _comment(step):
+        return None
+    return ValidationError(t("Укажите причину отклонения.", "A reason is required to reject."), "reason",
+                           code="reason_required")
+
+
+def _documents_named(step: Step) -> DomainError | None:
+    if _comment(step):
+        return None
+    return ValidationError(t("Напишите, какие документы нужны.", "Say which documents are needed."), "comment",
+                           code="comment_required")
+
+
+def _answer_given(step: Step) -> DomainError | None:
+    """The initiator answers a documents request with files or words (the provide_documents task only)."""
+    if step.task.kind != PROVIDE_DOCUMENTS.kind or _comment(step) or _has_attachment(step):
+        return None
+    return ValidationError(t("Приложите документы или напишите ответ.", "Attach the documents or write an answer."),
+                           "comment", code="answer_required")
+
+
+def _attachment_given(step: Step) -> DomainError | None:
+    """A `requires_attachment` task (the payment order, the signed scan) is not completed without its file."""
+    if not step.definition.requires_attachment or _has_attachment(step):
+        return None
+    title = step.definition.title  # e.g. "Attach the payment order…", "Sign … and attach the scan"
+    return ValidationError(t(f"Сначала приложите файл — задача «{title.ru}» без него не завершается.",
+                             f"Attach the file first: \"{title.en}\" cannot be completed without it."), "file",
+                           code="attachment_required")
 
 
 # --- task transitions ----------------------------------------------------------------------
@@ -78,13 +89,14 @@ def _has_attachment(step: Step) -> bool:
 
 def _take_into_work(step: Step) -> None:
     task = step.task
-    if task.status != "open":
-        raise Conflict(t("Задача уже в работе.", "The task is already in work."), code="stale")
     task.status, task.started_at = "started", step.command.now
     policy = step.process.stage(task.stage).sla
     if policy is not None and not clock.is_running_on_clock(task, policy):
         clock.pause(task, step.context.rulebook.calendar, step.command.now)
     step.notices.timeline(step.run, step.actor, "taken_into_work", task=task, on_behalf_of_id=step.on_behalf_of_id)
+
+
+TAKE_INTO_WORK = _task_transition("take_into_work", _take_into_work, ON_ROUTE, ("open",))
 
 
 def _decide_task(step: Step, outcome: str, comment: str | None) -> None:
@@ -112,13 +124,12 @@ def _approve(step: Step) -> None:
     _advance_if_stage_done(step)
 
 
+APPROVE = _task_transition("approve", _approve, ON_ROUTE)
+
+
 def _complete(step: Step) -> None:
     if step.task.kind == PROVIDE_DOCUMENTS.kind:
         return _provide_documents(step)
-    if step.definition.requires_attachment and not _has_attachment(step):
-        title = step.definition.title  # e.g. "Attach the payment order…", "Sign … and attach the scan"
-        raise ValidationError(t(f"Сначала приложите файл — задача «{title.ru}» без него не завершается.",
-                                f"Attach the file first: \"{title.en}\" cannot be completed without it."), "file")
     _decide_task(step, "completed", step.command.comment)
     step.notices.timeline(step.run, step.actor, "completed", task=step.task, comment=step.command.comment,
                           on_behalf_of_id=step.on_behalf_of_id, data=_document_version(step))
@@ -126,7 +137,7 @@ def _complete(step: Step) -> None:
 
 
 def _reject(step: Step) -> None:
-    reason = _required_comment(step, "reason")
+    reason = _comment(step)
     _decide_task(step, "rejected", reason)
     _cancel_open_tasks(step)
     set_stage(step.run, step.card, REJECTED, step.command.now)
@@ -136,8 +147,12 @@ def _reject(step: Step) -> None:
     step.notices.rejected(step.run, step.task.stage, reason)
 
 
+REJECT = _task_transition("reject", _reject, ON_ROUTE, OPEN_STATUSES,
+                          Guard("reason_required", _reason_given, on_input=True))
+
+
 def _request_documents(step: Step) -> None:
-    comment = _required_comment(step, "comment")
+    comment = _comment(step)
     run, now = step.run, step.command.now
     _pause_open_tasks(step)
     run.asking_stage = run.stage
@@ -153,11 +168,12 @@ def _request_documents(step: Step) -> None:
     step.notices.documents_requested(answer, comment)
 
 
+REQUEST_DOCUMENTS = _task_transition("request_documents", _request_documents, ON_ROUTE, OPEN_STATUSES,
+                                     Guard("comment_required", _documents_named, on_input=True))
+
+
 def _provide_documents(step: Step) -> None:
-    comment = (step.command.comment or "").strip()
-    if not comment and not _has_attachment(step):
-        raise ValidationError(t("Приложите документы или напишите ответ.",
-                                "Attach the documents or write an answer."), "comment")
+    comment = _comment(step)
     _decide_task(step, "completed", comment or None)
     run, now = step.run, step.command.now
     back_to = run.asking_stage
@@ -168,13 +184,17 @@ def _provide_documents(step: Step) -> None:
     step.notices.documents_provided(run, back_to, comment)
 
 
+# Completing a task: a task of the route, or the initiator's answer at the documents side stage.
+COMPLETE = _task_transition("complete", _complete, ON_ROUTE_OR_DOCUMENTS, OPEN_STATUSES,
+                            Guard("answer_required", _answer_given, on_input=True),
+                            Guard("attachment_required", _attachment_given, on_input=True))
+
+
 # --- card transitions ----------------------------------------------------------------------
 
 
 def _freeze(step: Step) -> None:
     run = step.run
-    if run.stage in (FROZEN, REJECTED) or run.finished_at is not None:
-        raise Conflict(t("Эту заявку нельзя заморозить сейчас.", "This request cannot be frozen now."), code="stale")
     _pause_open_tasks(step)
     run.resume_stage = run.stage
     set_stage(run, step.card, FROZEN, step.command.now)
@@ -182,10 +202,14 @@ def _freeze(step: Step) -> None:
     step.notices.frozen(run, step.command.comment, step.actor)
 
 
+# A card in progress may be frozen: at a stage of its route or waiting for documents (not finished, not rejected).
+FREEZE = Transition("freeze", CARD, _freeze, Source(frozenset({ROUTE, DOCUMENTS_REQUESTED}), Refusal(
+    Conflict, "wrong_stage", t("Эту заявку нельзя заморозить сейчас.", "This request cannot be frozen now."))),
+    card_actions_roles)
+
+
 def _unfreeze(step: Step) -> None:
     run = step.run
-    if run.stage != FROZEN:
-        raise Conflict(t("Заявка не заморожена.", "The request is not frozen."), code="stale")
     set_stage(run, step.card, run.resume_stage, step.command.now)
     run.resume_stage = None
     if run.stage != DOCUMENTS_REQUESTED:
@@ -194,13 +218,19 @@ def _unfreeze(step: Step) -> None:
     step.notices.unfrozen(run, step.actor)
 
 
+UNFREEZE = Transition("unfreeze", CARD, _unfreeze, Source(frozenset({FROZEN}), Refusal(
+    Conflict, "wrong_stage", t("Заявка не заморожена.", "The request is not frozen."))), card_actions_roles)
+
+
 def _restart(step: Step) -> None:
-    if step.run.stage != REJECTED:
-        raise Conflict(t("Перезапустить можно только отклонённую заявку.",
-                         "Only a rejected request can be restarted."), code="stale")
     outcome = start_run(step.session, step.context, step.card, step.actor, step.command.now)
     step.run = step.session.get(ProcessRun, step.card.current_run_id)
     step.warnings = outcome.warnings
+
+
+RESTART = Transition("restart", CARD, _restart, Source(frozenset({REJECTED}), Refusal(
+    Conflict, "wrong_stage", t("Перезапустить можно только отклонённую заявку.",
+                               "Only a rejected request can be restarted."))), card_actions_roles)
 
 
 def _new_version(step: Step) -> None:
@@ -210,12 +240,6 @@ def _new_version(step: Step) -> None:
     only the process reacts. A signed contract is final; a frozen one is unfrozen first.
     """
     run = step.run
-    if run.stage == step.process.terminal:
-        raise Conflict(t("Договор уже подписан: новая версия — это новый договор или допсоглашение.",
-                         "The contract is signed: a new version means a new contract or an amendment."), code="final")
-    if run.stage == FROZEN:
-        raise Conflict(t("Договор заморожен — сначала разморозьте.", "The contract is frozen — unfreeze it first."),
-                       code="frozen")
     decided = step.session.scalar(select(func.count(Task.id)).where(
         Task.run_id == run.id, Task.outcome.in_(("approved", "completed")), Task.kind != PROVIDE_DOCUMENTS.kind))
     if run.stage == REJECTED or not decided:
@@ -226,6 +250,25 @@ def _new_version(step: Step) -> None:
                         comment=step.command.comment)
     step.run = step.session.get(ProcessRun, step.card.current_run_id)
     step.warnings = outcome.warnings
+
+
+def _versioned_document(situation: Situation) -> DomainError | None:
+    """Only a process whose main document keeps versions takes a new version."""
+    spec = situation.process.card.document
+    if spec is not None and spec.versioned:
+        return None
+    return ValidationError(t("У этой карточки нет версий документа.", "This card's document has no versions."),
+                           "document", code="not_versioned")
+
+
+_FINAL = Refusal(Conflict, "final", t("Договор уже подписан: новая версия — это новый договор или допсоглашение.",
+                                      "The contract is signed: a new version means a new contract or an amendment."))
+# A signed card is final; a frozen one is unfrozen first; a rejected one simply takes the new text.
+NEW_VERSION = Transition("new_version", CARD, _new_version, Source(
+    frozenset({ROUTE, DOCUMENTS_REQUESTED, REJECTED}), _FINAL,
+    {TERMINAL: _FINAL, FROZEN: Refusal(Conflict, "frozen", t("Договор заморожен — сначала разморозьте.",
+                                                             "The contract is frozen — unfreeze it first."))}),
+    card_actions_roles, guards=(Guard("versioned_document", _versioned_document),))
 
 
 # --- helpers shared by the transitions ----------------------------------------------------------
@@ -271,14 +314,6 @@ def _advance_if_stage_done(step: Step) -> None:
     enter_stage(step.session, step.context, step.notices, step.process, run, next_stage, step.command.now)
 
 
-TRANSITIONS = {
-    "take_into_work": _take_into_work,
-    "approve": _approve,
-    "reject": _reject,
-    "request_documents": _request_documents,
-    "complete": _complete,
-    "freeze": _freeze,
-    "unfreeze": _unfreeze,
-    "restart": _restart,
-    "new_version": _new_version,
-}
+# The one table of actions: the engine executes from it, the surfaces' buttons are derived from it.
+TRANSITIONS: dict[str, Transition] = {transition.action: transition for transition in (
+    TAKE_INTO_WORK, APPROVE, REJECT, REQUEST_DOCUMENTS, COMPLETE, FREEZE, UNFREEZE, RESTART, NEW_VERSION)}

@@ -76,7 +76,7 @@ def attach_file(core: Core, actor_id: int, task_id: int, upload: Upload, now: dt
             permissions.require_view(session, actor, card)
             raise PermissionDenied(_("Only the task's assignee attaches files to it."))
         if not task.is_open:
-            raise PermissionDenied(_("The task is already closed."))
+            raise PermissionDenied(_("The task is already closed."), code="already_done")
         attachment = Attachment(
             card_id=card.id, task_id=task.id, purpose=purpose or task.kind, sha256=checked.sha256,
             size=checked.size, content_type=checked.content_type, original_name=checked.original_name,

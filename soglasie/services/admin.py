@@ -95,7 +95,7 @@ def create_department(core: Core, actor_id: int, *, code: str | None, name: str 
     with core.db.write() as session:
         _admin(session, actor_id)
         if session.scalar(select(Department.id).where(Department.code == clean_code)):
-            raise Conflict(_("A department with this code exists."), "code")
+            raise Conflict(_("A department with this code exists."), "code", code="duplicate")
         parent = _department(session, parent_id, "parent_id")
         row = Department(code=clean_code, name=clean_name, parent_id=parent.id if parent else None)
         row.head = _user_by_login(session, head, "head")
@@ -201,7 +201,7 @@ def create_user(core: Core, actor_id: int, now: dt.datetime, *, login: str | Non
     with core.db.write() as session:
         _admin(session, actor_id)
         if session.scalar(select(User.id).where(func.lower(User.login) == clean_login)):
-            raise Conflict(_("This login is taken."), "login")
+            raise Conflict(_("This login is taken."), "login", code="duplicate")
         department = _department(session, department_id, "department_id")
         user = User(login=clean_login, name=clean_name, email=clean_email, password_hash=hash_password(secret),
                     locale=clean_locale, department_id=department.id if department else None,

@@ -44,7 +44,7 @@ def run_command(core: Core, command: Command) -> Outcome:
         with core.db.write() as session:
             return execute(session, process_context(core), command)
     except StaleDataError:
-        raise Conflict(_("Someone else just changed this task — reload the page.")) from None
+        raise Conflict(_("Someone else just changed this task — reload the page."), code="stale") from None
 
 
 def load_actor(session: Session, actor_id: int) -> User:

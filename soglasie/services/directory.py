@@ -79,7 +79,7 @@ def clean_counterparty(*, name: str | None, inn: str | None, kpp: str | None = N
 def add_counterparty(session: Session, actor: User, now: dt.datetime, details: NewCounterparty) -> Counterparty:
     """Write a validated counterparty in the caller's transaction; the INN must be new."""
     if session.scalar(select(Counterparty.id).where(Counterparty.inn == details.inn)):
-        raise Conflict(_("A counterparty with this INN already exists."), "inn")
+        raise Conflict(_("A counterparty with this INN already exists."), "inn", code="duplicate")
     row = Counterparty(name=details.name, inn=details.inn, kpp=details.kpp, bik=details.bik, account=details.account,
                        active=True, created_at=now, created_by_id=actor.id)
     session.add(row)
@@ -110,6 +110,6 @@ def create_cost_item(core: Core, actor_id: int, *, code: str | None, name: str |
         if not load_actor(session, actor_id).has_role("admin"):
             raise PermissionDenied(_("Only the admin edits directories."))
         if session.scalar(select(CostItem.id).where(CostItem.code == clean_code)):
-            raise Conflict(_("This code already exists."), "code")
+            raise Conflict(_("This code already exists."), "code", code="duplicate")
         session.add(CostItem(code=clean_code, name=clean_name, active=True))
         return {"code": clean_code, "name": clean_name}

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from soglasie.models import (Attachment, Card, ContractVersion, CostItem, Counterparty, Department, ProcessRun, Task,
                              TimelineEvent, User)
-from soglasie.process import permissions
-from soglasie.process.facts import contract_committed
 from soglasie.process.definitions import task_definition
-from soglasie.rulebook.model import FROZEN, REJECTED, ProcessDefinition, RuleBook
-
+from soglasie.process.engine import available_actions
+from soglasie.process.facts import contract_committed
+from soglasie.rulebook.model import ProcessDefinition, RuleBook
 
 
 def iso(at: dt.datetime | None, tz: ZoneInfo) -> str | None:
@@ -65,39 +64,13 @@ def task_view(session: Session, task: Task, viewer: User, rulebook: RuleBook, ca
 
 def available_task_actions(session: Session, task: Task, viewer: User, process: ProcessDefinition,
                            card: Card) -> list[str]:
-    """The actions `viewer` may take on `task` now (same rules the engine enforces)."""
-    run = session.get(ProcessRun, task.run_id)
-    if not task.is_open or run.stage != task.stage or card.current_run_id != run.id:
-        return []
-    definition = task_definition(process, task)
-    allowed = []
-    for action in definition.actions:
-        if action == "take_into_work" and task.status != "open":
-            continue
-        try:
-            permissions.authorize_task_action(viewer, task, definition, action)
-        except Exception:  # PermissionDenied: simply not offered
-            continue
-        allowed.append(action)
-    return allowed
+    """The actions `viewer` may take on `task` now: derived from the declarations the engine enforces."""
+    return available_actions(session, process, viewer, card, task)
 
 
 def available_card_actions(session: Session, card: Card, viewer: User, process: ProcessDefinition) -> list[str]:
-    """Card-level actions (freeze / unfreeze / restart) `viewer` may take now."""
-    run = session.get(ProcessRun, card.current_run_id) if card.current_run_id else None
-    if run is None:
-        return []
-    possible = []
-    if run.finished_at is None and run.stage not in (FROZEN, REJECTED):
-        possible.append("freeze")
-    if run.stage == FROZEN:
-        possible.append("unfreeze")
-    if run.stage == REJECTED:
-        possible.append("restart")
-    versioned = process.card.document is not None and process.card.document.versioned
-    if versioned and run.stage not in (FROZEN, process.terminal):
-        possible.append("new_version")
-    return [action for action in possible if permissions.may_card_action(viewer, card, process, action)]
+    """Card-level actions (freeze, unfreeze, restart, new version) `viewer` may take now."""
+    return available_actions(session, process, viewer, card)
 
 
 def card_view(session: Session, card: Card, viewer: User, rulebook: RuleBook, now: dt.datetime) -> dict:

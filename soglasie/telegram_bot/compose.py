@@ -20,7 +20,7 @@ from soglasie.models import Card, OutboxMessage, Task, User
 from soglasie.notifications import messages
 from soglasie.notifications.channels import Delivery
 from soglasie.nouns import noun_params
-from soglasie.services.views import available_task_actions
+from soglasie.process.engine import available_actions
 from soglasie.telegram_bot import callback_data, texts
 
 log = logging.getLogger("soglasie.telegram")
@@ -91,7 +91,7 @@ def task_actions(session: Session, core: Core, task: Task | None, user: User, ca
     """The button actions `user` may take on `task` now (the same rules as the portal)."""
     if task is None or card is None:
         return []
-    allowed = available_task_actions(session, task, user, core.rulebook.process(card.kind), card)
+    allowed = available_actions(session, core.rulebook.process(card.kind), user, card, task)
     return [action for action in callback_data.ACTIONS if action in allowed]
 
 

@@ -40,7 +40,7 @@ def test_every_endpoint_answers_401_json_without_credentials(client):
     for method, url in ENDPOINTS:
         response = client.open(url, method=method)
         assert response.status_code == 401, url
-        assert response.is_json and set(response.json) == {"error", "field"}, url
+        assert response.is_json and set(response.json) == {"error", "field", "code"}, url
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), url
 
 

@@ -227,7 +227,7 @@ def test_bad_fields_are_refused_naming_the_field_and_nothing_is_written(client, 
     for changes, field, status in BAD_FIELDS:
         response = _create(client, headers, **changes)
         assert (response.status_code, response.json["field"]) == (status, field), changes
-        assert response.json["error"] and set(response.json) == {"error", "field"}
+        assert response.json["error"] and set(response.json) == {"error", "field", "code"}
     for body, field in ((dict(json={**GOOD, "amount": [1]}), "amount"), (dict(json={**GOOD, "subject": 5}), "subject"),
                         (dict(data="{bad", content_type="application/json"), "body"), (dict(json=GOOD), "document")):
         response = client.post("/api/v1/contracts", headers=headers, **body)

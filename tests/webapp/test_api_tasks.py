@@ -93,6 +93,40 @@ def test_a_lost_race_is_409(client, core, users, bearer, filed):
     assert second.status_code == 409 and second.json["error"]
 
 
+def test_a_client_tells_a_lost_race_from_a_frozen_card_by_the_code(client, core, users, bearer, filed):
+    task_id = open_task(core, users, filed, "head_approval")["id"]
+    client.post(f"/api/v1/payment-requests/{filed}/freeze", json={"comment": "пауза"}, headers=bearer("ops"))
+    frozen = client.post(f"/api/v1/tasks/{task_id}/approve", headers=bearer("mhead"))
+    client.post(f"/api/v1/payment-requests/{filed}/unfreeze", headers=bearer("ops"))
+    assert client.post(f"/api/v1/tasks/{task_id}/approve", headers=bearer("mhead")).status_code == 200
+    stale = client.post(f"/api/v1/tasks/{task_id}/approve", headers=bearer("ops"))
+    assert (frozen.status_code, frozen.json["code"]) == (409, "frozen")
+    assert (stale.status_code, stale.json["code"]) == (409, "stale")
+    assert set(stale.json) == {"error", "field", "code"} and stale.json["field"] is None
+
+
+# Each refusal's status, field and code, as a client sees them.
+REFUSALS = [
+    ("memployee", "approve", {}, 403, None, "not_your_task"),
+    ("mhead", "complete", {}, 403, None, "not_available"),
+    ("mhead", "reject", {"reason": "  "}, 422, "reason", "reason_required"),
+    ("mhead", "request-documents", {}, 422, "comment", "comment_required"),
+    ("pemployee", "approve", {}, 404, "task", "not_found"),
+]
+
+
+@pytest.mark.parametrize(("login", "action", "body", "status", "field", "code"), REFUSALS)
+def test_a_refusal_names_its_code(client, core, users, bearer, filed, login, action, body, status, field, code):
+    task_id = open_task(core, users, filed, "head_approval")["id"]
+    response = client.post(f"/api/v1/tasks/{task_id}/{action}", json=body, headers=bearer(login))
+    assert (response.status_code, response.json["field"], response.json["code"]) == (status, field, code)
+
+
+def test_an_http_error_has_a_code_too(client, bearer):
+    response = client.post("/api/v1/tasks/424242/explode", headers=bearer("ops"))
+    assert (response.status_code, response.json["code"]) == (404, "not_found")
+
+
 def test_unknown_task_is_404(client, bearer):
     for path in ("/api/v1/tasks/424242/approve", "/api/v1/tasks/99999999999/approve", "/api/v1/tasks/x/approve",
                  "/api/v1/tasks/1/explode"):
