@@ -53,9 +53,3 @@ class Conflict(DomainError):
 
     http_status = 409
     default_code = "conflict"
-
-
-def t(ru: str, en: str) -> Text:
-    """An inline bilingual message: only for process/transitions.py and process/engine.py until they
-    move to the catalogue (`soglasie.i18n._`); new texts go to the catalogue."""
-    return Text(ru=ru, en=en)

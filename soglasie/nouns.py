@@ -24,6 +24,11 @@ _ENDINGS = {
 _NO_Y_AFTER = "гкхжчшщ"
 
 
+def lowercase_first(text: str) -> str:
+    """"Счёт" → "счёт": a title inside a sentence."""
+    return text[:1].lower() + text[1:]
+
+
 def decline(word: str, gender: str, case: str) -> str:
     """One Russian noun (the first word of a phrase) in `case` — "acc", "gen" or "dat"."""
     head, space, rest = word.partition(" ")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_babel import gettext as _
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
 
-from soglasie.errors import DomainError, t
+from soglasie.errors import DomainError
 
 # No inline scripts or styles anywhere: every asset is a file under /static.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -85,7 +86,7 @@ def refuse_nul_characters() -> None:
         items += list(request.form.items(multi=True))
     for name, value in items:
         if "\x00" in value:
-            raise NulCharacter(t("Недопустимый символ в поле.", "Invalid character in the field."), name[:64])
+            raise NulCharacter(_("Invalid character in the field."), name[:64])
 
 
 def add_security_headers(response):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from soglasie.errors import DomainError
+from soglasie.i18n import Message
+from soglasie.nouns import lowercase_first, noun_params
 from soglasie.process import permissions
 from soglasie.models import OPEN_STATUSES, Card, ProcessRun, Task, User
 from soglasie.process.commands import Command, ProcessContext
@@ -64,9 +66,17 @@ class Refusal:
     text: Text
     field: str | None = None
 
-    def __call__(self) -> DomainError:
-        """The error to raise (or, for "what may the viewer do", merely to note)."""
-        return self.error(self.text, self.field, code=self.code)
+    def __call__(self, process: ProcessDefinition | None = None) -> DomainError:
+        """The error to raise (or, for "what may the viewer do", merely to note), in `process`'s words."""
+        text = self.text
+        if process is not None and isinstance(text, Message):
+            text = text.format(**noun_params(process), terminal=_terminal_word(process))
+        return self.error(text, self.field, code=self.code)
+
+
+def _terminal_word(process: ProcessDefinition):
+    """The terminal stage's title inside a sentence ("подписан", "signed"), per language."""
+    return lambda locale: lowercase_first(process.terminal_title.get(locale))
 
 
 def where(process: ProcessDefinition, run: ProcessRun) -> str:
@@ -96,7 +106,7 @@ class Source:
         task = situation.task
         if here in self.stages and (task is None or task.stage == situation.run.stage):
             return None
-        return self.at.get(here, self.otherwise)()
+        return self.at.get(here, self.otherwise)(situation.process)
 
 
 @dataclass(frozen=True)
@@ -153,10 +163,10 @@ def _refusals(transition: Transition, situation: Situation, with_input: bool) ->
     yield transition.who(situation, transition.action)
     task = situation.task
     if transition.on == TASK and task.status not in OPEN_STATUSES:
-        yield transition.decided()
+        yield transition.decided(situation.process)
     yield transition.source.refusal(situation)
     if transition.on == TASK and task.status not in transition.task_statuses:
-        yield transition.other_status()
+        yield transition.other_status(situation.process)
     for guard in transition.guards:
         if with_input or not guard.on_input:
             yield guard.check(situation)

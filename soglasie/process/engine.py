@@ -15,7 +15,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.errors import NotFound, ValidationError, t
+from soglasie.errors import NotFound, ValidationError
+from soglasie.i18n import _
 from soglasie.models import Card, ProcessRun, Task, User
 from soglasie.process import permissions
 from soglasie.process.commands import Command, Outcome, ProcessContext
@@ -35,7 +36,7 @@ def execute(session: Session, context: ProcessContext, command: Command) -> Outc
     """Apply one command; raises NotFound/PermissionDenied/Conflict/ValidationError, writing nothing."""
     transition = TRANSITIONS.get(command.action)
     if transition is None:
-        raise ValidationError(t("Неизвестное действие.", "Unknown action."), "action", code="unknown_action")
+        raise ValidationError(_("Unknown action."), "action", code="unknown_action")
     load = _load_task_step if transition.on == TASK else _load_card_step
     step = load(session, context, command)
     refusal = first_refusal(transition, step, with_input=True)
@@ -92,7 +93,7 @@ def _lock_run(session: Session, run_id: int) -> ProcessRun:
 def _actor(session: Session, actor_id: int) -> User:
     actor = session.get(User, actor_id)
     if actor is None or not actor.active:
-        raise NotFound(t("Пользователь не найден или отключён.", "User not found or disabled."), "actor")
+        raise NotFound(_("User not found or disabled."), "actor")
     return actor
 
 
@@ -100,12 +101,12 @@ def _load_task_step(session: Session, context: ProcessContext, command: Command)
     actor = _actor(session, command.actor_id)
     task = session.get(Task, command.task_id) if command.task_id is not None else None
     if task is None:
-        raise NotFound(t("Задача не найдена.", "Task not found."), "task")
+        raise NotFound(_("Task not found."), "task")
     run = _lock_run(session, task.run_id)
     session.refresh(task)
     card = session.get(Card, task.card_id)
     if not (task.assignee_id == actor.id or permissions.can_view(session, actor, card)):
-        raise NotFound(t("Задача не найдена.", "Task not found."), "task")
+        raise NotFound(_("Task not found."), "task")
     process = context.rulebook.process(run.process)
     definition = task_definition(process, task)
     return Step(session=session, context=context, command=command, actor=actor, card=card, run=run,
@@ -116,7 +117,7 @@ def _load_card_step(session: Session, context: ProcessContext, command: Command)
     actor = _actor(session, command.actor_id)
     card = session.get(Card, command.card_id) if command.card_id is not None else None
     if card is None or card.current_run_id is None:
-        raise NotFound(t("Заявка не найдена.", "Request not found."), "card")
+        raise NotFound(_("Request not found."), "card")
     permissions.require_view(session, actor, card)
     run = _lock_run(session, card.current_run_id)
     session.refresh(card)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from soglasie.errors import Conflict, DomainError, ValidationError, t
+from soglasie.errors import Conflict, DomainError, ValidationError
+from soglasie.i18n import _, gendered
 from soglasie.models import OPEN_STATUSES, Attachment, ContractVersion, ProcessRun, Task
 from soglasie.process import clock
 from soglasie.process.conditions import (CARD, ROUTE, TASK, TERMINAL, Guard, Refusal, Situation, Source, Step,
@@ -26,14 +27,13 @@ __all__ = ["TRANSITIONS", "Step"]
 # --- where task actions apply from, and the guards on their input -----------------------------
 
 # A task is current while the run is at the task's stage; from elsewhere each side stage says why not.
-_TASK_NOT_CURRENT = Refusal(Conflict, "stale", t("Эта задача больше не актуальна.", "This task is no longer current."))
-_TASK_AT = {FROZEN: Refusal(Conflict, "frozen", t("Заявка заморожена.", "The request is frozen.")),
-            DOCUMENTS_REQUESTED: Refusal(Conflict, "waiting_for_documents", t(
-                "Заявка ждёт документы от инициатора.", "The request is waiting for documents."))}
+_TASK_NOT_CURRENT = Refusal(Conflict, "stale", _("This task is no longer current."))
+_TASK_AT = {FROZEN: Refusal(Conflict, "frozen", gendered("The %(noun)s is frozen.")),
+            DOCUMENTS_REQUESTED: Refusal(Conflict, "waiting_for_documents", gendered(
+                "The %(noun)s is waiting for documents."))}
 # A task action on a decided task (a lost race: reload), and taking a started task into work again.
-_DECIDED = Refusal(Conflict, "stale", t("Задача уже выполнена — обновите страницу.",
-                                        "The task has already been decided — reload the page."))
-_ALREADY_STARTED = Refusal(Conflict, "already_started", t("Задача уже в работе.", "The task is already in work."))
+_DECIDED = Refusal(Conflict, "stale", _("The task has already been decided — reload the page."))
+_ALREADY_STARTED = Refusal(Conflict, "already_started", _("The task is already in work."))
 ON_ROUTE = Source(frozenset({ROUTE}), _TASK_NOT_CURRENT, _TASK_AT)
 ON_ROUTE_OR_DOCUMENTS = Source(frozenset({ROUTE, DOCUMENTS_REQUESTED}), _TASK_NOT_CURRENT, _TASK_AT)
 
@@ -55,14 +55,14 @@ def _has_attachment(step: Situation) -> bool:
 def _reason_given(step: Step) -> DomainError | None:
     if _comment(step):
         return None
-    return ValidationError(t("Укажите причину отклонения.", "A reason is required to reject."), "reason",
+    return ValidationError(_("A reason is required to reject."), "reason",
                            code="reason_required")
 
 
 def _documents_named(step: Step) -> DomainError | None:
     if _comment(step):
         return None
-    return ValidationError(t("Напишите, какие документы нужны.", "Say which documents are needed."), "comment",
+    return ValidationError(_("Say which documents are needed."), "comment",
                            code="comment_required")
 
 
@@ -70,7 +70,7 @@ def _answer_given(step: Step) -> DomainError | None:
     """The initiator answers a documents request with files or words (the provide_documents task only)."""
     if step.task.kind != PROVIDE_DOCUMENTS.kind or _comment(step) or _has_attachment(step):
         return None
-    return ValidationError(t("Приложите документы или напишите ответ.", "Attach the documents or write an answer."),
+    return ValidationError(_("Attach the documents or write an answer."),
                            "comment", code="answer_required")
 
 
@@ -79,8 +79,7 @@ def _attachment_given(step: Step) -> DomainError | None:
     if not step.definition.requires_attachment or _has_attachment(step):
         return None
     title = step.definition.title  # e.g. "Attach the payment order…", "Sign … and attach the scan"
-    return ValidationError(t(f"Сначала приложите файл — задача «{title.ru}» без него не завершается.",
-                             f"Attach the file first: \"{title.en}\" cannot be completed without it."), "file",
+    return ValidationError(_("Attach the file first: \"%(task)s\" cannot be completed without it.", task=title), "file",
                            code="attachment_required")
 
 
@@ -204,7 +203,7 @@ def _freeze(step: Step) -> None:
 
 # A card in progress may be frozen: at a stage of its route or waiting for documents (not finished, not rejected).
 FREEZE = Transition("freeze", CARD, _freeze, Source(frozenset({ROUTE, DOCUMENTS_REQUESTED}), Refusal(
-    Conflict, "wrong_stage", t("Эту заявку нельзя заморозить сейчас.", "This request cannot be frozen now."))),
+    Conflict, "wrong_stage", gendered("This %(noun)s cannot be frozen now."))),
     card_actions_roles)
 
 
@@ -219,7 +218,7 @@ def _unfreeze(step: Step) -> None:
 
 
 UNFREEZE = Transition("unfreeze", CARD, _unfreeze, Source(frozenset({FROZEN}), Refusal(
-    Conflict, "wrong_stage", t("Заявка не заморожена.", "The request is not frozen."))), card_actions_roles)
+    Conflict, "wrong_stage", gendered("The %(noun)s is not frozen."))), card_actions_roles)
 
 
 def _restart(step: Step) -> None:
@@ -229,8 +228,7 @@ def _restart(step: Step) -> None:
 
 
 RESTART = Transition("restart", CARD, _restart, Source(frozenset({REJECTED}), Refusal(
-    Conflict, "wrong_stage", t("Перезапустить можно только отклонённую заявку.",
-                               "Only a rejected request can be restarted."))), card_actions_roles)
+    Conflict, "wrong_stage", gendered("Only a rejected %(noun)s can be restarted."))), card_actions_roles)
 
 
 def _new_version(step: Step) -> None:
@@ -257,17 +255,17 @@ def _versioned_document(situation: Situation) -> DomainError | None:
     spec = situation.process.card.document
     if spec is not None and spec.versioned:
         return None
-    return ValidationError(t("У этой карточки нет версий документа.", "This card's document has no versions."),
+    return ValidationError(_("This card's document has no versions."),
                            "document", code="not_versioned")
 
 
-_FINAL = Refusal(Conflict, "final", t("Договор уже подписан: новая версия — это новый договор или допсоглашение.",
-                                      "The contract is signed: a new version means a new contract or an amendment."))
+_FINAL = Refusal(Conflict, "final", gendered(
+    "The %(noun)s is %(terminal)s: a new version means a new %(noun)s or an amendment."))
 # A signed card is final; a frozen one is unfrozen first; a rejected one simply takes the new text.
 NEW_VERSION = Transition("new_version", CARD, _new_version, Source(
     frozenset({ROUTE, DOCUMENTS_REQUESTED, REJECTED}), _FINAL,
-    {TERMINAL: _FINAL, FROZEN: Refusal(Conflict, "frozen", t("Договор заморожен — сначала разморозьте.",
-                                                             "The contract is frozen — unfreeze it first."))}),
+    {TERMINAL: _FINAL, FROZEN: Refusal(Conflict, "frozen", gendered(
+        "The %(noun)s is frozen — unfreeze it first."))}),
     card_actions_roles, guards=(Guard("versioned_document", _versioned_document),))
 
 

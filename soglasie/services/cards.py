@@ -15,12 +15,13 @@ from soglasie.core import Core
 from soglasie.errors import NotFound, ValidationError
 from soglasie.i18n import _
 from soglasie.models import Attachment, Card
+from soglasie.nouns import lowercase_first
 from soglasie.process.engine import start_run
 from soglasie.rulebook.model import CardSpec, ProcessDefinition, RuleBook
 from soglasie.services.contract_links import check_payable_contract
 from soglasie.services.common import Created, Upload, load_actor, parse_deadline, process_context
 from soglasie.services.directory import add_counterparty, clean_counterparty, find_cost_item, find_counterparty
-from soglasie.services.documents import add_document_version, lowercase_first
+from soglasie.services.documents import add_document_version
 from soglasie.validation import clean_amount, clean_text
 
 MAX_SUBJECT = 500

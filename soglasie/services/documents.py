@@ -24,11 +24,6 @@ from soglasie.services.common import Upload, load_actor, process_context
 from soglasie.validation import clean_text
 
 
-def lowercase_first(text: str) -> str:
-    """"Счёт" → "счёт": a title inside a sentence."""
-    return text[:1].lower() + text[1:]
-
-
 def add_document_version(session: Session, card: Card, actor: User, stored: StoredFile, purpose: str, comment: str,
                          now: dt.datetime) -> ContractVersion:
     """Store one more version row (never replacing one) with its attachment."""

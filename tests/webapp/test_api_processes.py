@@ -16,10 +16,12 @@ REQUISITION = {
     "title": {"ru": "Заявки на закупку", "en": "Purchase requisitions"},
     "nouns": {
         "ru": {"one": "заявка на закупку", "many": "заявки на закупку", "short": "закупка", "short_many": "закупки",
-               "accusative": "заявку на закупку", "genitive": "заявки на закупку", "gender": "feminine"},
+               "accusative": "заявку на закупку", "genitive": "заявки на закупку", "gender": "feminine",
+               "short_accusative": "закупку", "short_genitive": "закупки", "short_dative": "закупке"},
         "en": {"one": "purchase requisition", "many": "purchase requisitions", "short": "requisition",
                "short_many": "requisitions", "accusative": "purchase requisition",
-               "genitive": "purchase requisition", "gender": "masculine"},  # English has no cases: the loader's default
+               "genitive": "purchase requisition", "gender": "masculine",  # English has no cases: the loader's default
+               "short_accusative": "requisition", "short_genitive": "requisition", "short_dative": "requisition"},
     },
     "stages": [
         {"id": "manager_review", "title": {"ru": "Решение руководителя", "en": "Manager's decision"},
@@ -84,7 +86,7 @@ def test_the_listing_describes_every_process_in_the_rule_files(client, bearer):
 
 def test_the_listing_needs_credentials(client):
     response = client.get("/api/v1/processes")
-    assert response.status_code == 401 and set(response.json) == {"error", "field"}
+    assert response.status_code == 401 and set(response.json) == {"error", "field", "code"}
 
 
 def _endpoint(app, method: str, path: str) -> str | None:

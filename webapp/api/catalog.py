@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from soglasie.rulebook.model import CARD_FIELDS, SIDE_STAGES, DocumentSpec, ProcessDefinition, StageDefinition, Text
+from soglasie.nouns import short_forms
+from soglasie.rulebook.model import (CARD_FIELDS, SIDE_STAGES, DocumentSpec, NounForms, ProcessDefinition, StageDefinition,
+                                     Text)
 
 
 def text_json(text: Text) -> dict:
@@ -33,7 +35,7 @@ def process_json(process: ProcessDefinition) -> dict:
     return {
         "id": process.id,
         "title": text_json(process.title),
-        "nouns": {"ru": asdict(process.nouns.ru), "en": asdict(process.nouns.en)},
+        "nouns": {locale: _nouns(process.nouns.get(locale), locale) for locale in ("ru", "en")},
         "stages": [_stage_json(stage) for stage in process.stages] + [terminal],
         "terminal": process.terminal,
         "side_stages": list(SIDE_STAGES),
@@ -42,3 +44,10 @@ def process_json(process: ProcessDefinition) -> dict:
         "api_path": process.api_path,
         "card_actions": {action: list(roles) for action, roles in process.card_actions.items()},
     }
+
+
+def _nouns(forms: NounForms, locale: str) -> dict:
+    """The forms as written, the short noun's cases resolved (written, or derived from its ending)."""
+    cases = short_forms(forms, locale)
+    return {**asdict(forms), "short_accusative": cases["noun_acc"], "short_genitive": cases["noun_gen"],
+            "short_dative": cases["noun_dat"]}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
-from soglasie.errors import ValidationError, t
+from soglasie.errors import ValidationError
 from soglasie.services.common import Upload
 
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -27,14 +28,14 @@ def body() -> dict:
         try:
             data = request.get_json(force=True, silent=False) if request.get_data(cache=True) else {}
         except BadRequest:
-            raise BadBody(t("Тело запроса — неверный JSON.", "The body is not valid JSON."), "body") from None
+            raise BadBody(_("The body is not valid JSON."), "body") from None
         if not isinstance(data, dict):
-            raise BadBody(t("Тело запроса должно быть JSON-объектом.", "The body must be a JSON object."), "body")
+            raise BadBody(_("The body must be a JSON object."), "body")
         return data
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return {key: request.form.get(key) for key in request.form}
     if request.get_data(cache=True):
-        raise BadBody(t("Отправьте JSON или данные формы.", "Send JSON or form data."), "body")
+        raise BadBody(_("Send JSON or form data."), "body")
     return {}
 
 
@@ -44,7 +45,7 @@ def scalar(data: dict, name: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValidationError(t("Ожидается строка или число.", "A string or a number is expected."), name)
+        raise ValidationError(_("A string or a number is expected."), name)
     return _CONTROL.sub("", str(value))[:MAX_TEXT]
 
 
@@ -54,9 +55,9 @@ def text(data: dict, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError(t("Ожидается строка.", "A string is expected."), name)
+        raise ValidationError(_("A string is expected."), name)
     if len(value) > MAX_TEXT:
-        raise ValidationError(t(f"Не длиннее {MAX_TEXT} символов.", f"At most {MAX_TEXT} characters."), name)
+        raise ValidationError(_("At most %(count)d characters.", count=MAX_TEXT), name)
     return _CONTROL.sub("", value)
 
 
@@ -69,7 +70,7 @@ def flag(name: str, default: bool = False) -> bool:
         return True
     if raw.lower() in FALSE:
         return False
-    raise BadBody(t("Ожидается 1 или 0.", "Expected 1 or 0."), name)
+    raise BadBody(_("Expected 1 or 0."), name)
 
 
 def integer(name: str, default: int | None, low: int = 1, high: int = 2**31 - 1) -> int | None:
@@ -78,8 +79,7 @@ def integer(name: str, default: int | None, low: int = 1, high: int = 2**31 - 1)
     if raw is None or raw == "":
         return default
     if not re.fullmatch(r"\d{1,10}", raw) or not low <= int(raw) <= high:
-        raise BadBody(t(f"Ожидается целое число от {low} до {high}.",
-                        f"Expected a whole number from {low} to {high}."), name)
+        raise BadBody(_("Expected a whole number from %(low)d to %(high)d.", low=low, high=high), name)
     return int(raw)
 
 

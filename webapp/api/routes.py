@@ -6,8 +6,9 @@ The cards of every process are in `webapp.api.process_routes`, on the same bluep
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
 
-from soglasie.errors import NotFound, ValidationError, t
+from soglasie.errors import NotFound, ValidationError
 from soglasie.models import Task
 from soglasie.services import actions, directory, queries, telegram_links
 from soglasie.services.board import board_stages
@@ -44,7 +45,7 @@ def list_response(kind: str | None, field: str = "process"):
     stages = _known_stages(kind, field)
     stage = parsing.query_text("stage")
     if stage and stage not in stages:
-        raise ValidationError(t("Неизвестный этап.", "Unknown stage."), "stage")
+        raise ValidationError(_("Unknown stage."), "stage")
     spec = CardFilter(kind=kind, stage=stage, mine=parsing.flag("mine"), search=parsing.query_text("search"),
                       department=parsing.query_text("department"),
                       counterparty_id=parsing.integer("counterparty_id", None),
@@ -84,8 +85,7 @@ def card_action_response(card_id: int, action: str, kind: str | None):
 def list_tasks():
     """My open tasks, soonest deadline first (`mine=1`, the default, is the only scope)."""
     if not parsing.flag("mine", default=True):
-        raise parsing.BadBody(t("Доступен только список своих задач (mine=1).",
-                                "Only your own tasks can be listed (mine=1)."), "mine")
+        raise parsing.BadBody(_("Only your own tasks can be listed (mine=1)."), "mine")
     items = queries.my_tasks(core(), actor_id(), now())
     return jsonify({"items": items, "total": len(items)})
 
@@ -119,7 +119,7 @@ def add_task_attachment(task_id: int):
     """Attach a file (multipart `file`) to one's open task; 201 with the attachment."""
     upload = parsing.upload("file")
     if upload is None:
-        raise ValidationError(t("Приложите файл.", "Attach a file."), "file")
+        raise ValidationError(_("Attach a file."), "file")
     attachment_id = actions.attach_file(core(), actor_id(), task_id, upload, now())
     card = _task_card(task_id)
     attachment = next(item for item in card["attachments"] if item["id"] == attachment_id)

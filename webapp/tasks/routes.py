@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from soglasie.errors import ValidationError, t
+from soglasie.errors import ValidationError
 from soglasie.models import Task
 from soglasie.rulebook.model import ProcessDefinition, Text
 from soglasie.services import actions, profile, queries, worklists
@@ -82,7 +82,7 @@ def _text(name: str) -> str | None:
     """A free-text form field; None when left empty."""
     value = (request.form.get(name) or "").strip()
     if len(value) > MAX_TEXT:
-        raise ValidationError(t(f"Не длиннее {MAX_TEXT} символов.", f"At most {MAX_TEXT} characters."), name)
+        raise ValidationError(_("At most %(count)d characters.", count=MAX_TEXT), name)
     return value or None
 
 
@@ -115,7 +115,7 @@ def upload(task_id: int):
     def attach():
         """Every chosen file, or a ValidationError when none was chosen."""
         if not files:
-            raise ValidationError(t("Выберите файл.", "Choose a file."), "file")
+            raise ValidationError(_("Choose a file."), "file")
         for item in files:
             actions.attach_file(core(), actor_id(), task_id, item, now())
     return perform(attach, _("File attached."), back_to(url_for(".task", task_id=task_id)))
