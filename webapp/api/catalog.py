@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from soglasie.nouns import short_forms
-from soglasie.rulebook.model import (CARD_FIELDS, SIDE_STAGES, DocumentSpec, NounForms, ProcessDefinition, StageDefinition,
-                                     Text)
+from soglasie.rulebook.model import (CARD_FIELDS, SIDE_STAGES, DocumentSpec, NounForms, ProcessDefinition,
+                                     StageDefinition, Text)
 
 
 def text_json(text: Text) -> dict:
