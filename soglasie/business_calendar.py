@@ -11,11 +11,14 @@ Conventions (every method follows them; the tests pin them down):
   13:00, and `t + 0` = `t` even outside working time. It is the exact inverse of
   `working_minutes_between`: `between(t, add(t, m)) == m`.
 - Durations must be >= 0 (ValueError otherwise); there is no "subtract working time".
-- A working day is `minutes_per_day` working minutes (8 h by default); "2 working days" is
-  16 working hours, so `add_working_days(t, n) == add_working_minutes(t, n * minutes_per_day)`.
+- A standard working day is `minutes_per_day` working minutes (8 h by default); "2 working
+  days" is 16 working hours, so `add_working_days(t, n) == add_working_minutes(t, n * minutes_per_day)`.
+- A pre-holiday day (Labour Code art. 95) is shorter by `shortened_by` (1 h), cut from the end of
+  the day: 09:00–17:00 with lunch, so 7 working hours and "end of the working day" at 17:00.
 
 Cost never depends on the span in minutes: whole days are skipped through per-year sorted
-tables of working days (built once per year, cached), so one call is a few bisections.
+tables of working days and of the working time before each of them (built once per year,
+cached), so one call is a few bisections.
 """
 
 from __future__ import annotations
@@ -28,12 +31,45 @@ from fractions import Fraction
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from soglasie.production_calendar import OfficialYear, package_year
+
 _US = 1_000_000
 _MINUTE_US = 60 * _US
 _HOUR_US = 60 * _MINUTE_US
 # A calendar without a single working day for this long is a configuration error, not a loop.
 _MAX_EMPTY_YEARS = 10
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _cut_end(intervals: tuple, cut: int) -> tuple:
+    """`intervals` less `cut` µs taken from the end of the day (a shortened pre-holiday day)."""
+    kept = list(intervals)
+    while cut > 0 and kept:
+        start, end = kept.pop()
+        if end - start > cut:
+            kept.append((start, end - cut))
+        cut -= end - start
+    if not kept:
+        raise ValueError("shortened_days cuts the whole working day")
+    return tuple(kept)
+
+
+def _length(intervals: tuple) -> int:
+    return sum(end - start for start, end in intervals)
+
+
+def _worked_before(intervals: tuple, pos: int) -> int:
+    """Working µs of a day with `intervals` before position `pos` (µs since midnight)."""
+    return sum(min(end, pos) - start for start, end in intervals if pos > start)
+
+
+def _locate(intervals: tuple, worked: int) -> int:
+    """The earliest position in a day with `intervals` by which `worked` (> 0) µs have been worked."""
+    for start, end in intervals:
+        if worked <= end - start:
+            return start + worked
+        worked -= end - start
+    raise AssertionError("worked exceeds a working day")  # pragma: no cover
 
 
 def _time_us(value: dt.time) -> int:
@@ -55,10 +91,13 @@ def _duration_us(amount, unit_us: int) -> int:
 
 @dataclass(frozen=True)
 class _YearTable:
-    """The working days of one year as sorted date ordinals."""
+    """The working days of one year as sorted date ordinals, and the working µs before each."""
 
     days: tuple[int, ...]
     working: frozenset[int]
+    short: frozenset[int]
+    before: tuple[int, ...]  # before[i]: working µs in days[:i]; len(days) + 1 entries
+    reasons: dict[int, str]  # a day off → its reason (holiday name, "transfer"); weekends absent
 
 
 @dataclass(frozen=True)
@@ -73,8 +112,12 @@ class BusinessCalendar:
     country: str | None = "RU"  # `holidays` country code; None: no public holidays
     extra_days_off: frozenset[dt.date] = frozenset()
     extra_working_days: frozenset[dt.date] = frozenset()
+    extra_shortened_days: frozenset[dt.date] = frozenset()
+    shortened_by: dt.timedelta = dt.timedelta(hours=1)  # art. 95; timedelta(0): the company does not shorten
+    official_years: tuple[OfficialYear, ...] = ()  # imported years; they win over the package
     _years: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
     _intervals: tuple = field(default=(), init=False, repr=False, compare=False, hash=False)
+    _short_intervals: tuple = field(default=(), init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         bounds = [self.work_start, *(self.lunch or ()), self.work_end]
@@ -86,22 +129,48 @@ class BusinessCalendar:
         points = [_time_us(value) for value in bounds]
         intervals = tuple(zip(points[0::2], points[1::2]))
         object.__setattr__(self, "_intervals", intervals)
+        cut = self.shortened_by // dt.timedelta(microseconds=1)
+        if cut < 0:
+            raise ValueError("shortened_days must not be negative")
+        object.__setattr__(self, "_short_intervals", _cut_end(intervals, cut))
+
 
     # --- what a day is ---------------------------------------------------------------------
 
     @property
     def minutes_per_day(self) -> int:
         """Working minutes in a standard working day (480 for 09:00–18:00 with 1 h lunch)."""
-        return sum(end - start for start, end in self._intervals) // _MINUTE_US
+        return _length(self._intervals) // _MINUTE_US
 
     def is_working_day(self, day: dt.date | dt.datetime) -> bool:
         """True when `day` (a date, or the local date of an instant) is a working day."""
         ordinal = self._local_ordinal(day)
-        return ordinal in self._year(dt.date.fromordinal(ordinal).year).working
+        return ordinal in self._year_of(ordinal).working
+
+    def is_shortened_day(self, day: dt.date | dt.datetime) -> bool:
+        """True when `day` is a working day shortened before a public holiday (art. 95)."""
+        ordinal = self._local_ordinal(day)
+        return ordinal in self._year_of(ordinal).short
+
+    def day_off_reason(self, day: dt.date | dt.datetime) -> str | None:
+        """None for a working day; else the holiday's name, "transfer", "weekend" or "company day off"."""
+        ordinal = self._local_ordinal(day)
+        table = self._year_of(ordinal)
+        if ordinal in table.working:
+            return None
+        return table.reasons.get(ordinal, "weekend")
+
+    def working_minutes_on(self, day: dt.date | dt.datetime) -> int:
+        """Working minutes of one day: 480, 420 on a shortened day, 0 on a day off."""
+        return _length(self._day_intervals(self._local_ordinal(day))) // _MINUTE_US
 
     def working_days_in_year(self, year: int) -> int:
         """How many working days `year` has on this calendar (2024: 248, 2025/2026: 247)."""
         return len(self._year(year).days)
+
+    def working_minutes_in(self, start: dt.date, end: dt.date) -> int:
+        """Working minutes of the days in `[start, end)` (2024: 1979 h, 2025 and 2026: 1972 h)."""
+        return self._us_between_days(start.toordinal(), max(start, end).toordinal()) // _MINUTE_US
 
     def working_days(self, start: dt.date, end: dt.date) -> list[dt.date]:
         """The working days in `[start, end)`, in order."""
@@ -122,25 +191,23 @@ class BusinessCalendar:
     def is_working_time(self, t: dt.datetime) -> bool:
         """True when `t` falls inside working hours of a working day (intervals are [start, end))."""
         day, pos = self._split(t)
-        if day not in self._year_of(day).working:
-            return False
-        return any(start <= pos < end for start, end in self._intervals)
+        return any(start <= pos < end for start, end in self._day_intervals(day))
 
     def next_working_instant(self, t: dt.datetime) -> dt.datetime:
         """`t` itself when it is working time, else the start of the next working interval."""
         day, pos = self._split(t)
-        if day in self._year_of(day).working:
-            for start, end in self._intervals:
-                if pos < end:
-                    return t.astimezone(self.tz) if pos >= start else self._join(day, start)
+        for start, end in self._day_intervals(day):
+            if pos < end:
+                return t.astimezone(self.tz) if pos >= start else self._join(day, start)
         return self._join(self._nth_after(day, 1), self._intervals[0][0])
 
     def end_of_working_day(self, value: dt.date | dt.datetime) -> dt.datetime:
-        """The end of working hours (18:00 local) on the date of `value` (a date or an instant).
+        """The end of working hours on the date of `value`: 18:00 local, 17:00 on a shortened day.
 
         The date is taken as is, working day or not: a hard deadline "8 March" is 8 March 18:00.
         """
-        return self._join(self._local_ordinal(value), self._intervals[-1][1])
+        ordinal = self._local_ordinal(value)
+        return self._join(ordinal, (self._day_intervals(ordinal) or self._intervals)[-1][1])
 
     def start_of_working_day(self, value: dt.date | dt.datetime) -> dt.datetime:
         """The start of working hours (09:00 local) on the date of `value`."""
@@ -173,43 +240,51 @@ class BusinessCalendar:
 
     # --- internals -------------------------------------------------------------------------
 
+    def _day_intervals(self, ordinal: int) -> tuple:
+        """The working intervals of a day: none on a day off, cut at the end on a shortened day."""
+        table = self._year_of(ordinal)
+        if ordinal not in table.working:
+            return ()
+        return self._short_intervals if ordinal in table.short else self._intervals
+
     def _add_us(self, t: dt.datetime, delta: int) -> dt.datetime:
         day, pos = self._split(t)
         if delta == 0:
             return t.astimezone(self.tz)
-        day_us = self._intervals_total()
-        if day in self._year_of(day).working:
-            before = self._worked_before(pos)
-            if before + delta <= day_us:
-                return self._join(day, self._locate(before + delta))
-            delta -= day_us - before
-        # Skip whole working days at once: the k-th working day holds the landing point.
-        k = -(-delta // day_us)
-        return self._join(self._nth_after(day, k), self._locate(delta - (k - 1) * day_us))
+        intervals = self._day_intervals(day)
+        if intervals:
+            before = _worked_before(intervals, pos)
+            if before + delta <= _length(intervals):
+                return self._join(day, _locate(intervals, before + delta))
+            delta -= _length(intervals) - before
+        target, worked = self._land(day, delta)
+        return self._join(target, _locate(self._day_intervals(target), worked))
+
+    def _land(self, ordinal: int, delta: int) -> tuple[int, int]:
+        """The working day after `ordinal` where `delta` (> 0) more working µs run out, and µs worked on it."""
+        year = dt.date.fromordinal(ordinal).year
+        empty = 0
+        while True:
+            table = self._year(year)
+            base = table.before[bisect_right(table.days, ordinal)]
+            if delta <= table.before[-1] - base:
+                # Skip whole days at once: before[j] < base + delta <= before[j + 1].
+                j = bisect_left(table.before, base + delta) - 1
+                return table.days[j], base + delta - table.before[j]
+            delta -= table.before[-1] - base
+            empty = empty + 1 if not table.days else 0
+            if empty > _MAX_EMPTY_YEARS:
+                raise ValueError("the calendar has no working days")
+            year += 1
 
     def _between_us(self, a: dt.datetime, b: dt.datetime) -> int:
         if b < a:
             return -self._between_us(b, a)
         day_a, pos_a = self._split(a)
         day_b, pos_b = self._split(b)
-        worked_a = self._worked_before(pos_a) if day_a in self._year_of(day_a).working else 0
-        worked_b = self._worked_before(pos_b) if day_b in self._year_of(day_b).working else 0
-        return self._count(day_a, day_b) * self._intervals_total() - worked_a + worked_b
-
-    def _intervals_total(self) -> int:
-        return sum(end - start for start, end in self._intervals)
-
-    def _worked_before(self, pos: int) -> int:
-        """Working microseconds of a working day before position `pos` (µs since midnight)."""
-        return sum(min(end, pos) - start for start, end in self._intervals if pos > start)
-
-    def _locate(self, worked: int) -> int:
-        """The earliest position in a working day by which `worked` (> 0) µs have been worked."""
-        for start, end in self._intervals:
-            if worked <= end - start:
-                return start + worked
-            worked -= end - start
-        raise AssertionError("worked exceeds a working day")  # pragma: no cover
+        worked_a = _worked_before(self._day_intervals(day_a), pos_a)
+        worked_b = _worked_before(self._day_intervals(day_b), pos_b)
+        return self._us_between_days(day_a, day_b) - worked_a + worked_b
 
     def _split(self, t: dt.datetime) -> tuple[int, int]:
         if t.tzinfo is None:
@@ -243,16 +318,17 @@ class BusinessCalendar:
                 raise ValueError("the calendar has no working days")
             year += 1
 
-    def _count(self, first: int, last: int) -> int:
-        """How many working days lie in `[first, last)` (ordinals, first <= last)."""
+    def _us_between_days(self, first: int, last: int) -> int:
+        """Working µs of the days in `[first, last)` (ordinals, first <= last)."""
         year_first = dt.date.fromordinal(first).year
         year_last = dt.date.fromordinal(last).year
-        days = self._year(year_first).days
+        head = self._year(year_first)
         if year_first == year_last:
-            return bisect_left(days, last) - bisect_left(days, first)
-        total = len(days) - bisect_left(days, first)
-        total += sum(len(self._year(year).days) for year in range(year_first + 1, year_last))
-        return total + bisect_left(self._year(year_last).days, last)
+            return head.before[bisect_left(head.days, last)] - head.before[bisect_left(head.days, first)]
+        total = head.before[-1] - head.before[bisect_left(head.days, first)]
+        total += sum(self._year(year).before[-1] for year in range(year_first + 1, year_last))
+        tail = self._year(year_last)
+        return total + tail.before[bisect_left(tail.days, last)]
 
     def _working_ordinals(self, first: int, last: int) -> Iterable[int]:
         for year in range(dt.date.fromordinal(first).year, dt.date.fromordinal(max(first, last - 1)).year + 1):
@@ -269,23 +345,30 @@ class BusinessCalendar:
             table = self._years[year] = self._build_year(year)
         return table
 
+    def official_year(self, year: int) -> OfficialYear | None:
+        """The published calendar of `year`: an imported file, else the package's; None without a country."""
+        for imported in self.official_years:
+            if imported.year == year:
+                return imported
+        return package_year(self.country, year) if self.country is not None else None
+
     def _build_year(self, year: int) -> _YearTable:
-        """The production calendar of `year`: weekdays minus holidays plus working weekends."""
-        holidays_off, weekend_work = self._public_holidays(year)
-        days = []
+        """The production calendar of `year` with the company's overrides applied."""
+        official = self.official_year(year)
+        reasons = official.reasons() if official else {}
+        weekend_work = official.working_days if official else frozenset()
+        shortened = (official.shortened if official else frozenset()) | self.extra_shortened_days
+        days, short, before = [], set(), [0]
         day = dt.date(year, 1, 1)
         while day.year == year:
-            working = (day.weekday() not in self.weekend and day not in holidays_off) or day in weekend_work
-            if (working and day not in self.extra_days_off) or day in self.extra_working_days:
+            working = (day.weekday() not in self.weekend and day not in reasons) or day in weekend_work
+            if day in self.extra_days_off:
+                reasons[day] = "company day off"
+            elif working or day in self.extra_working_days:
+                is_short = day in shortened and self.shortened_by > dt.timedelta(0)
                 days.append(day.toordinal())
+                short.update((day.toordinal(),) if is_short else ())
+                before.append(before[-1] + _length(self._short_intervals if is_short else self._intervals))
             day += dt.timedelta(days=1)
-        return _YearTable(tuple(days), frozenset(days))
-
-    def _public_holidays(self, year: int) -> tuple[set[dt.date], set[dt.date]]:
-        """Public holidays incl. transferred days off, and weekend days made working (decrees)."""
-        if self.country is None:
-            return set(), set()
-        import holidays  # noqa: PLC0415 - imported on first use: no work at import time
-
-        table = holidays.country_holidays(self.country, years=year)
-        return set(table.keys()), set(getattr(table, "weekend_workdays", ()) or ())
+        return _YearTable(tuple(days), frozenset(days), frozenset(short), tuple(before),
+                          {d.toordinal(): reason for d, reason in reasons.items()})

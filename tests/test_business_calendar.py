@@ -56,7 +56,9 @@ def test_is_working_day(day, working):
     (msk(2026, 12, 1, 9), 16, msk(2026, 12, 2, 18)),
     # The working Saturday 1 Nov 2025, then 3 Nov (day off) and 4 Nov (Unity Day).
     (msk(2025, 10, 31, 17), 2, msk(2025, 11, 1, 10)),
-    (msk(2025, 11, 1, 17), 2, msk(2025, 11, 5, 10)),
+    # 1 Nov 2025 is also shortened (it stands in for 3 Nov, the eve of Unity Day): it ends at 17:00.
+    (msk(2025, 11, 1, 16), 2, msk(2025, 11, 5, 10)),
+    (msk(2025, 11, 1, 17), 2, msk(2025, 11, 5, 11)),
     # Filed during the May holidays 2025 (1–4 and 8–11 May off).
     (msk(2025, 5, 2, 10), 16, msk(2025, 5, 6, 18)),
     (msk(2025, 5, 7, 17), 2, msk(2025, 5, 12, 10)),
@@ -74,7 +76,7 @@ def test_add_working_hours(start, hours, expected):
 
 def test_add_crosses_years_at_the_cost_of_a_few_lookups():
     start = msk(2024, 1, 9, 9)  # the first working instant of 2024
-    ten_years = sum(CAL.working_days_in_year(year) for year in range(2024, 2034)) * 480
+    ten_years = CAL.working_minutes_in(dt.date(2024, 1, 1), dt.date(2034, 1, 1))  # shortened days included
     end = CAL.add_working_minutes(start, ten_years)
     assert end == msk(2033, 12, 30, 18)  # the end of the last working day of 2033
     assert CAL.working_minutes_between(start, end) == ten_years

@@ -18,7 +18,7 @@ def soglasie(tmp_path, *argv: str, **variables: str) -> subprocess.CompletedProc
 
 
 @pytest.mark.parametrize("argv, stdout", [
-    (["calendar", "add", "--from", "2024-02-22T09:00+03:00", "--hours", "8"], "2024-02-22T18:00:00+03:00\n"),
+    (["calendar", "add", "--from", "2024-02-22T09:00+03:00", "--hours", "8"], "2024-02-26T10:00:00+03:00\n"),
     (["init"], "Schema is up to date: sqlite:///{data}/soglasie.db\nSecret key created: {data}/secret_key\n"),
 ])
 def test_a_command_prints_its_result_and_nothing_on_stderr(tmp_path, argv, stdout):

@@ -160,3 +160,7 @@ def test_the_calendar(shipped):
     assert (calendar.work_start, calendar.work_end) == (dt.time(9), dt.time(18))
     assert calendar.minutes_per_day == 480  # 09:00–18:00 less the 13:00–14:00 lunch
     assert [calendar.working_days_in_year(year) for year in (2024, 2025, 2026)] == [248, 247, 247]
+    # Pre-holiday days are an hour shorter (art. 95): the official norms of the 40-hour week.
+    assert calendar.shortened_by == dt.timedelta(hours=1)
+    assert [calendar.working_minutes_in(dt.date(year, 1, 1), dt.date(year + 1, 1, 1)) // 60
+            for year in (2024, 2025, 2026)] == [1979, 1972, 1972]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from yaml.nodes import Node
+from yaml.nodes import Node, ScalarNode
 
 from soglasie.business_calendar import WEEKDAYS, BusinessCalendar
 from soglasie.rulebook.durations import parse_time
 from soglasie.rulebook.yamlnodes import Reader, did_you_mean
 
 CALENDAR_FILE = "calendar.yaml"
-_KEYS = ("timezone", "country", "working_hours", "lunch", "weekend", "extra_days_off", "extra_working_days")
+_KEYS = ("timezone", "country", "working_hours", "lunch", "weekend", "shortened_days", "extra_days_off",
+         "extra_working_days", "extra_shortened_days")
+_SHORTENED_BY_DEFAULT = dt.timedelta(hours=1)  # Labour Code art. 95
 
 
 def read_calendar(reader: Reader, root: Node) -> BusinessCalendar | None:
@@ -27,6 +30,9 @@ def read_calendar(reader: Reader, root: Node) -> BusinessCalendar | None:
         "weekend": _weekend(reader, fields["weekend"]) if "weekend" in fields else frozenset({5, 6}),
         "extra_days_off": _dates(reader, fields.get("extra_days_off"), "extra_days_off"),
         "extra_working_days": _dates(reader, fields.get("extra_working_days"), "extra_working_days"),
+        "extra_shortened_days": _dates(reader, fields.get("extra_shortened_days"), "extra_shortened_days"),
+        "shortened_by": _shortened(reader, fields["shortened_days"]) if "shortened_days" in fields
+        else _SHORTENED_BY_DEFAULT,
     }
     hours = _span(reader, fields["working_hours"], "working_hours") if "working_hours" in fields else None
     lunch = _span(reader, fields["lunch"], "lunch") if _present(fields.get("lunch")) else None
@@ -35,7 +41,8 @@ def read_calendar(reader: Reader, root: Node) -> BusinessCalendar | None:
     try:
         return BusinessCalendar(work_start=hours[0], work_end=hours[1], lunch=lunch, **settings)
     except ValueError as error:
-        reader.error(fields.get("lunch") or fields["working_hours"], str(error))
+        where = fields.get("shortened_days") if "shortened_days" in str(error) else None
+        reader.error(where or fields.get("lunch") or fields["working_hours"], str(error))
         return None
 
 
@@ -66,6 +73,30 @@ def _country(reader: Reader, node: Node) -> str | None:
     if code not in supported:
         reader.error(node, f"unknown country {code!r} for public holidays{did_you_mean(code, supported)}")
     return code
+
+
+def _shortened(reader: Reader, node: Node) -> dt.timedelta | None:
+    """`shortened_days: {hours: 1}` (the hours cut from the end of a pre-holiday day) or `none`."""
+    if isinstance(node, ScalarNode) and node.value == "none":
+        return dt.timedelta(0)
+    if isinstance(node, ScalarNode):
+        reader.error(node, f"shortened_days must be {{hours: 1}} or none, got {node.value!r}")
+        return None
+    before = len(reader.errors)
+    fields = reader.mapping(node, "shortened_days", optional=("hours",))
+    if fields is None or "hours" not in fields:
+        if len(reader.errors) == before:  # one mistake, one message: a misspelt key is already reported
+            reader.error(node, "shortened_days is missing 'hours'")
+        return None
+    raw = reader.scalar(fields["hours"], "shortened_days.hours")
+    try:
+        hours = Fraction(raw) if raw is not None else None
+    except ValueError:
+        hours = None
+    if hours is None or hours <= 0:
+        reader.error(fields["hours"], f"shortened_days.hours: {raw!r} is not a positive number of hours")
+        return None
+    return dt.timedelta(minutes=float(hours * 60))
 
 
 def _weekend(reader: Reader, node: Node) -> frozenset[int]:

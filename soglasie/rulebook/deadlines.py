@@ -13,7 +13,7 @@ def accounting_deadline(calendar: BusinessCalendar, rule: DeadlineRule, arrived_
     """When accounting must have paid a request that reached it at `arrived_at`.
 
     The rule: a hard deadline written on the request wins (a bare date means the end of that
-    date's working hours, 18:00 local). Otherwise the arrival is moved to the next working
+    date's working hours, 18:00 local, 17:00 on a shortened pre-holiday day). Otherwise the arrival is moved to the next working
     instant; before the cut-off (13:00) → the end of that working day, from the cut-off on
     → the end of the next working day.
     """

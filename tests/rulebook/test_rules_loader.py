@@ -95,6 +95,15 @@ BROKEN = [
      "unknown weekday 'sundy' (did you mean 'sunday'?)"),
     ("calendar.yaml", "extra_days_off: []", "extra_days_off: [2026-13-01]",
      "'2026-13-01' in extra_days_off is not a date"),
+    ("calendar.yaml", "shortened_days: {hours: 1}", "shortened_days: {hours: -1}",
+     "shortened_days.hours: '-1' is not a positive number of hours"),
+    ("calendar.yaml", "shortened_days: {hours: 1}", "shortened_days: {hours: 8}",
+     "shortened_days cuts the whole working day"),
+    ("calendar.yaml", "shortened_days: {hours: 1}", "shortened_days: one",
+     "shortened_days must be {hours: 1} or none"),
+    ("calendar.yaml", "shortened_days: {hours: 1}", "shortened_days: {hour: 1}", "unknown key 'hour'"),
+    ("calendar.yaml", "extra_shortened_days: []", "extra_shortened_days: [30.04.2026]",
+     "'30.04.2026' in extra_shortened_days is not a date"),
 ]
 
 

@@ -36,6 +36,19 @@ def test_head_approval_schedule_of_a_request_filed_on_friday_afternoon(rulebook)
     ]
 
 
+def test_sla_events_on_a_shortened_day_end_an_hour_early(rulebook):
+    policy = rulebook.process("payment").stage("head_approval").sla
+    # Wednesday 29 Apr 2026, 14:00; 30 Apr ends at 17:00; 1–3 May are off.
+    assert [(item.at, item.kind) for item in sla_schedule(policy, rulebook.calendar, msk(2026, 4, 29, 14))] == [
+        (msk(2026, 4, 29, 18), "check"),  # +4h
+        (msk(2026, 4, 30, 13), "check"),  # +8h
+        (msk(2026, 5, 4, 10), "check"),  # +12h: only 14–17 on the shortened day, the 12th hour on 4 May
+        (msk(2026, 5, 4, 15), "check"),
+        (msk(2026, 5, 4, 15), "reminder"),
+        (msk(2026, 5, 4, 16), "escalation"),
+    ]
+
+
 def test_finance_review_schedule_reminds_and_escalates_together(rulebook):
     policy = rulebook.process("payment").stage("finance_review").sla
     schedule = sla_schedule(policy, rulebook.calendar, FRIDAY_AFTERNOON)
@@ -92,7 +105,7 @@ ACCOUNTING = DeadlineRule("accounting", dt.time(13, 0))
     (msk(2026, 11, 28, 11), None, msk(2026, 11, 30, 18)),  # weekend → Monday morning → Monday
     (msk(2026, 1, 5, 10), None, msk(2026, 1, 12, 18)),  # New Year holidays
     (msk(2025, 12, 30, 14), None, msk(2026, 1, 12, 18)),  # 31 Dec 2025 is a day off too
-    (msk(2025, 11, 1, 10), None, msk(2025, 11, 1, 18)),  # a working Saturday
+    (msk(2025, 11, 1, 10), None, msk(2025, 11, 1, 17)),  # a working Saturday, shortened (eve of 3–4 Nov)
     (msk(2025, 11, 1, 14), None, msk(2025, 11, 5, 18)),  # then 3 and 4 Nov are off
     (dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc), None, msk(2026, 12, 1, 18)),  # 12:30 in Moscow
     (dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone.utc), None, msk(2026, 12, 2, 18)),  # 13:00 in Moscow
@@ -100,6 +113,12 @@ ACCOUNTING = DeadlineRule("accounting", dt.time(13, 0))
     (msk(2026, 12, 1, 10), dt.date(2026, 12, 6), msk(2026, 12, 6, 18)),  # taken as written (a Sunday)
     (msk(2026, 12, 1, 10), dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc), msk(2026, 12, 3, 12)),
     (msk(2026, 12, 1, 14), msk(2026, 12, 1, 16), msk(2026, 12, 1, 16)),  # even earlier than usual
+    # 30 Apr 2026 is the eve of 1 May: the working day, and so the deadline, ends at 17:00.
+    (msk(2026, 4, 30, 10), None, msk(2026, 4, 30, 17)),
+    (msk(2026, 4, 29, 14), None, msk(2026, 4, 30, 17)),
+    (msk(2026, 4, 30, 14), None, msk(2026, 5, 4, 18)),
+    (msk(2026, 4, 30, 17, 30), None, msk(2026, 5, 4, 18)),  # after the shortened end → 4 May morning
+    (msk(2026, 4, 20, 10), dt.date(2026, 4, 30), msk(2026, 4, 30, 17)),  # a hard date on a shortened day
 ])
 def test_accounting_deadline(rulebook, arrived, hard, expected):
     assert accounting_deadline(rulebook.calendar, ACCOUNTING, arrived, hard) == expected
