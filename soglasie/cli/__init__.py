@@ -19,6 +19,7 @@ from soglasie.settings import SettingsError
 COMMAND_MODULES = (
     "soglasie.cli.admin_commands",
     "soglasie.cli.rules_commands",
+    "soglasie.cli.calendar_commands",
     "soglasie.cli.process_commands",
     "soglasie.cli.bot_commands",
 )

@@ -1,4 +1,4 @@
-"""`soglasie rules check|simulate|deadline` and `soglasie calendar workdays|add`.
+"""`soglasie rules check|simulate|deadline`, and the parsing helpers the calendar commands share.
 
 Times are ISO 8601; a time without an offset is in the calendar's time zone; output is ISO
 8601 with the offset. Bad input prints one clear line on stderr and exits 2. Only
@@ -18,14 +18,13 @@ from soglasie.rulebook.errors import RuleBookError
 EXIT_OK, EXIT_INVALID_RULES, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class _BadInput(ValueError):
+class BadInput(ValueError):
     """A command-line value that cannot be used; its message goes to stderr."""
 
 
 def register(subparsers) -> None:
-    """Add the `rules` and `calendar` commands."""
+    """Add the `rules` commands (`calendar` is in calendar_commands)."""
     _register_rules(subparsers)
-    _register_calendar(subparsers)
 
 
 def _register_rules(subparsers) -> None:
@@ -33,7 +32,7 @@ def _register_rules(subparsers) -> None:
     actions = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate rule files (exit 1 with file:line: message)")
     check.add_argument("dir", nargs="?", help="rules directory (default: SOGLASIE_RULES_DIR or ./rules)")
-    check.set_defaults(handler=_guarded(run_check))
+    check.set_defaults(handler=guarded(run_check))
 
     simulate = actions.add_parser("simulate", help="the timeline of a new card if nobody acts")
     simulate.add_argument("--process", required=True, help="process id, e.g. payment")
@@ -41,35 +40,23 @@ def _register_rules(subparsers) -> None:
     simulate.add_argument("--initiator", default="memployee", help="initiator login (default: memployee)")
     simulate.add_argument("--amount", help="amount in RUB, e.g. 150000.00")
     simulate.add_argument("--json", action="store_true", help="print a JSON list")
-    simulate.set_defaults(handler=_guarded(run_simulate))
+    simulate.set_defaults(handler=guarded(run_simulate))
 
     deadline = actions.add_parser("deadline", help="the accounting deadline of a request reaching payment")
     deadline.add_argument("--process", required=True, help="process id, e.g. payment")
     deadline.add_argument("--arrived-at", required=True, help="when the request reaches payment (ISO 8601)")
     deadline.add_argument("--deadline", help="hard deadline on the request: a date or an instant")
-    deadline.set_defaults(handler=_guarded(run_deadline))
+    deadline.set_defaults(handler=guarded(run_deadline))
 
 
-def _register_calendar(subparsers) -> None:
-    calendar = subparsers.add_parser("calendar", help="business calendar arithmetic")
-    calendar_actions = calendar.add_subparsers(dest="calendar_command", metavar="ACTION", required=True)
-    workdays = calendar_actions.add_parser("workdays", help="the number of working days in a year")
-    workdays.add_argument("--year", required=True, type=int)
-    workdays.set_defaults(handler=_guarded(run_workdays))
-    add = calendar_actions.add_parser("add", help="an instant plus working hours")
-    add.add_argument("--from", dest="start", required=True, help="the start (ISO 8601)")
-    add.add_argument("--hours", required=True, help="working hours to add (>= 0, may be fractional)")
-    add.set_defaults(handler=_guarded(run_add))
-
-
-def _guarded(handler):
+def guarded(handler):
     """Bad input and invalid rules become one stderr line and exit 2, never a traceback."""
     def run(args) -> int:
         try:
             return handler(args)
         except RuleBookError as error:
             print(f"soglasie: the rules are invalid:\n{error}", file=sys.stderr)
-        except (_BadInput, LookupError, ValueError, OverflowError) as error:
+        except (BadInput, LookupError, ValueError, OverflowError) as error:
             print(f"soglasie: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     run.__doc__ = handler.__doc__
@@ -123,9 +110,9 @@ def run_simulate(args) -> int:
                 return resolve_login(session, rule, args.initiator, stage_id)
             rows = simulate(rulebook, args.process, created_at, facts, resolve)
     except CardBlocked as blocked:
-        raise _BadInput(f"the rules block this card: {blocked}") from None
+        raise BadInput(f"the rules block this card: {blocked}") from None
     except SQLAlchemyError as error:
-        raise _BadInput(f"cannot read the org structure from the database ({type(error).__name__}); "
+        raise BadInput(f"cannot read the org structure from the database ({type(error).__name__}); "
                         "has `soglasie init` been run?") from None
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
@@ -145,7 +132,7 @@ def run_deadline(args) -> int:
     rules = [rule for stage in process.stages for task in stage.tasks if task.deadline
              for rule in (process.deadlines[task.deadline],)]
     if not rules:
-        raise _BadInput(f"process {process.id!r} declares no deadline rule")
+        raise BadInput(f"process {process.id!r} declares no deadline rule")
     tz = rulebook.calendar.tz
     arrived = parse_instant(args.arrived_at, tz, "--arrived-at")
     hard = parse_date_or_instant(args.deadline, tz, "--deadline") if args.deadline else None
@@ -153,34 +140,11 @@ def run_deadline(args) -> int:
     return EXIT_OK
 
 
-def run_workdays(args) -> int:
-    """`calendar workdays --year Y`: the number of working days."""
-    from soglasie.rulebook.loader import load_calendar  # noqa: PLC0415
-
-    if not 1 <= args.year <= 9998:
-        raise _BadInput(f"--year {args.year} is out of range")
-    print(load_calendar(rules_dir(args)).working_days_in_year(args.year))
-    return EXIT_OK
-
-
-def run_add(args) -> int:
-    """`calendar add --from T --hours H`: T plus H working hours (ISO 8601)."""
-    from soglasie.rulebook.loader import load_calendar  # noqa: PLC0415
-
-    calendar = load_calendar(rules_dir(args))
-    start = parse_instant(args.start, calendar.tz, "--from")
-    hours = parse_number(args.hours, "--hours")
-    if hours < 0:
-        raise _BadInput("--hours must not be negative")
-    print(calendar.add_working_hours(start, hours).isoformat())
-    return EXIT_OK
-
-
 def _process(rulebook, process_id: str):
     try:
         return rulebook.process(process_id)
     except KeyError:
-        raise _BadInput(f"unknown process {process_id!r}; known: {', '.join(rulebook.processes)}") from None
+        raise BadInput(f"unknown process {process_id!r}; known: {', '.join(rulebook.processes)}") from None
 
 
 def parse_instant(raw: str, tz: dt.tzinfo, option: str) -> dt.datetime:
@@ -188,7 +152,7 @@ def parse_instant(raw: str, tz: dt.tzinfo, option: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise _BadInput(f"{option}: {raw!r} is not an ISO 8601 time (e.g. 2026-12-01T10:00)") from None
+        raise BadInput(f"{option}: {raw!r} is not an ISO 8601 time (e.g. 2026-12-01T10:00)") from None
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
@@ -199,7 +163,7 @@ def parse_date_or_instant(raw: str, tz: dt.tzinfo, option: str) -> dt.date | dt.
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise _BadInput(f"{option}: {raw!r} is not a date (YYYY-MM-DD)") from None
+            raise BadInput(f"{option}: {raw!r} is not a date (YYYY-MM-DD)") from None
     return parse_instant(text, tz, option)
 
 
@@ -208,7 +172,7 @@ def parse_number(raw: str, option: str) -> Decimal:
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
-        raise _BadInput(f"{option}: {raw!r} is not a number") from None
+        raise BadInput(f"{option}: {raw!r} is not a number") from None
     if not value.is_finite():
-        raise _BadInput(f"{option}: {raw!r} is not a number")
+        raise BadInput(f"{option}: {raw!r} is not a number")
     return value
