@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import calendar as month_names
 import datetime as dt
+import sys
+from pathlib import Path
 
-from soglasie.cli.rules_commands import EXIT_OK, BadInput, guarded, parse_instant, parse_number, rules_dir
+from soglasie.cli.rules_commands import EXIT_BAD_INPUT, EXIT_OK, BadInput, guarded, parse_instant, parse_number, rules_dir
 
 _MARKS = {"working": " ", "shortened": "*", "off": "-", "weekend_work": "+"}
 _LEGEND = "* shortened (an hour less)  - day off  + working weekend day"
@@ -36,6 +38,10 @@ def register(subparsers) -> None:
     add.add_argument("--from", dest="start", required=True, help="the start (ISO 8601)")
     add.add_argument("--hours", required=True, help="working hours to add (>= 0, may be fractional)")
     add.set_defaults(handler=guarded(run_add))
+    load = actions.add_parser("import", help="load an officially published year (XML or CSV) into the rules directory")
+    load.add_argument("file", help="the production calendar: calendar.xml (xmlcalendar format) or date,type CSV")
+    load.add_argument("--dir", help="rules directory (default: SOGLASIE_RULES_DIR or ./rules)")
+    load.set_defaults(handler=guarded(run_import))
 
 
 def _calendar(args):
@@ -131,3 +137,49 @@ def run_add(args) -> int:
         raise BadInput("--hours must not be negative")
     print(calendar.add_working_hours(start, hours).isoformat())
     return EXIT_OK
+
+
+def run_import(args) -> int:
+    """`calendar import FILE`: write `calendar-YYYY.yaml` into the rules directory, checked first.
+
+    Nothing is written when the file is bad or the calendar would not load with it.
+    """
+    from soglasie.rulebook.calendar_import import read_official_file  # noqa: PLC0415
+    from soglasie.rulebook.calendar_years import year_file_text  # noqa: PLC0415
+    from soglasie.rulebook.errors import RuleBookError  # noqa: PLC0415
+    from soglasie.rulebook.loader import load_calendar  # noqa: PLC0415
+
+    source = Path(args.file)
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(f"cannot read {source}: {error}") from None
+    try:
+        official = read_official_file(str(source), text)
+    except RuleBookError as error:
+        for problem in error.errors:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    directory = rules_dir(args)
+    target = directory / f"calendar-{official.year}.yaml"
+    replaced = target.exists()
+    previous = target.read_bytes() if replaced else None
+    target.write_text(year_file_text(official, source.name), encoding="utf-8")
+    try:
+        calendar = load_calendar(directory)
+    except RuleBookError:
+        _restore(target, previous)
+        raise
+    year = official.year
+    hours = _hours(calendar.working_minutes_in(dt.date(year, 1, 1), dt.date(year + 1, 1, 1)))
+    print(f"{'Replaced' if replaced else 'Imported'} {year}: {target} "
+          f"({calendar.working_days_in_year(year)} working days, {hours} hours)")
+    return EXIT_OK
+
+
+def _restore(target: Path, previous: bytes | None) -> None:
+    """Put the rules directory back as it was (an import that does not load changes nothing)."""
+    if previous is None:
+        target.unlink()
+    else:
+        target.write_bytes(previous)

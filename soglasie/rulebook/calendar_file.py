@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from yaml.nodes import Node, ScalarNode
 
 from soglasie.business_calendar import WEEKDAYS, BusinessCalendar
+from soglasie.production_calendar import OfficialYear
 from soglasie.rulebook.durations import parse_time
 from soglasie.rulebook.yamlnodes import Reader, did_you_mean
 
@@ -18,8 +19,8 @@ _KEYS = ("timezone", "country", "working_hours", "lunch", "weekend", "shortened_
 _SHORTENED_BY_DEFAULT = dt.timedelta(hours=1)  # Labour Code art. 95
 
 
-def read_calendar(reader: Reader, root: Node) -> BusinessCalendar | None:
-    """The calendar declared by `root`, or None (errors recorded in `reader`)."""
+def read_calendar(reader: Reader, root: Node, official_years: tuple[OfficialYear, ...] = ()) -> BusinessCalendar | None:
+    """The calendar declared by `root` with the imported `official_years`, or None (errors in `reader`)."""
     fields = reader.mapping(root, "the calendar", required=("timezone", "working_hours"), optional=_KEYS)
     if fields is None:
         return None
@@ -39,7 +40,8 @@ def read_calendar(reader: Reader, root: Node) -> BusinessCalendar | None:
     if len(reader.errors) > before or hours is None:
         return None
     try:
-        return BusinessCalendar(work_start=hours[0], work_end=hours[1], lunch=lunch, **settings)
+        return BusinessCalendar(work_start=hours[0], work_end=hours[1], lunch=lunch, official_years=official_years,
+                                **settings)
     except ValueError as error:
         where = fields.get("shortened_days") if "shortened_days" in str(error) else None
         reader.error(where or fields.get("lunch") or fields["working_hours"], str(error))

@@ -1,7 +1,7 @@
 """Load a rules directory into a `RuleBook`, reporting every error as `file:line: message`.
 
-The directory holds `calendar.yaml` and one file per process (every other `*.yaml`/`*.yml`,
-e.g. `payment.yaml`, `contract.yaml`). All files are checked and all errors collected before
+The directory holds `calendar.yaml`, imported production-calendar years (`calendar-2027.yaml`)
+and one file per process (every other `*.yaml`/`*.yml`, e.g. `payment.yaml`, `contract.yaml`). All files are checked and all errors collected before
 anything is refused; the version is a hash of the exact bytes, so a decision can name the
 rules it was made under.
 """
@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Mapping
 
 from soglasie.business_calendar import BusinessCalendar
+from soglasie.production_calendar import OfficialYear
 from soglasie.rulebook.calendar_file import CALENDAR_FILE, read_calendar
+from soglasie.rulebook.calendar_years import read_year, year_of_file
 from soglasie.rulebook.errors import RuleBookError, RuleFileError
 from soglasie.rulebook.model import ProcessDefinition, RuleBook
 from soglasie.rulebook.process_file import read_process
@@ -50,13 +52,10 @@ def load_rulebook(rules_dir: str | Path) -> RuleBook:
 def load_calendar(rules_dir: str | Path) -> BusinessCalendar:
     """Only the business calendar of `rules_dir` (for commands that need nothing else)."""
     directory = Path(rules_dir)
-    path = directory / CALENDAR_FILE
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise RuleBookError([RuleFileError(str(path), 1, "the calendar file is missing")]) from None
+    texts = {name: data for name, data in read_rule_texts(directory).items()
+             if name == CALENDAR_FILE or year_of_file(name) is not None}
     errors: list[RuleFileError] = []
-    calendar = _load_calendar(directory, {CALENDAR_FILE: data}, errors)
+    calendar = _load_calendar(directory, texts, errors)
     if errors:
         raise RuleBookError(errors)
     return calendar
@@ -79,7 +78,7 @@ def load_rulebook_from_texts(rules_dir: str | Path, texts: Mapping[str, bytes]) 
     minutes_per_day = calendar.minutes_per_day if calendar else _DEFAULT_MINUTES_PER_DAY
     processes: dict[str, ProcessDefinition] = {}
     for name in sorted(texts):
-        if name != CALENDAR_FILE:
+        if name != CALENDAR_FILE and year_of_file(name) is None:
             _load_process(directory / name, texts[name], minutes_per_day, processes, errors)
     if not errors:
         _check_across_files(processes, texts, errors)
@@ -94,11 +93,26 @@ def _load_calendar(directory: Path, texts: Mapping[str, bytes], errors: list[Rul
     if CALENDAR_FILE not in texts:
         errors.append(RuleFileError(path, 1, "the calendar file is missing"))
         return None
+    years = _load_years(directory, texts, errors)
     reader = Reader(path)
     root = _compose(reader, texts[CALENDAR_FILE])
-    calendar = read_calendar(reader, root) if root is not None else None
+    calendar = read_calendar(reader, root, years) if root is not None else None
     errors.extend(reader.errors)
     return calendar
+
+
+def _load_years(directory: Path, texts: Mapping[str, bytes], errors: list[RuleFileError]) -> tuple[OfficialYear, ...]:
+    """The imported production-calendar years (`calendar-2027.yaml`); they win over the package."""
+    years = []
+    for name in sorted(texts):
+        year = year_of_file(name)
+        if year is not None:
+            reader = Reader(str(directory / name))
+            root = _compose(reader, texts[name])
+            official = read_year(reader, root, year) if root is not None else None
+            years += [official] if official is not None else []
+            errors.extend(reader.errors)
+    return tuple(years)
 
 
 def _load_process(path: Path, data: bytes, minutes_per_day: int, processes: dict[str, ProcessDefinition],
