@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from soglasie.production_calendar import OfficialYear, package_year
+from soglasie.production_calendar import OfficialYear, package_has_decree, package_year
 
 _US = 1_000_000
 _MINUTE_US = 60 * _US
@@ -351,6 +351,12 @@ class BusinessCalendar:
             if imported.year == year:
                 return imported
         return package_year(self.country, year) if self.country is not None else None
+
+    def has_official_data(self, year: int) -> bool:
+        """True when `year` is known as published: an imported file, or the package knows its decree."""
+        if any(imported.year == year for imported in self.official_years):
+            return True
+        return self.country is None or package_has_decree(self.country, year)
 
     def _build_year(self, year: int) -> _YearTable:
         """The production calendar of `year` with the company's overrides applied."""

@@ -61,6 +61,18 @@ def package_year(country: str, year: int) -> OfficialYear:
                         frozenset(day for day in shortened if day.year == year), "holidays package")
 
 
+def package_has_decree(country: str, year: int) -> bool:
+    """True when the package knows the year's transfer decree.
+
+    Every year has one: 1–8 January always hold two weekend days, which a decree moves (art. 112).
+    Without it the package still lists the fixed holidays, but the transfers are missing.
+    """
+    import holidays  # noqa: PLC0415 - imported on first use
+
+    table = holidays.country_holidays(country, years=year, language="en_US")
+    return any(_SUBSTITUTED.match(str(name)) for name in table.values())
+
+
 def _substituted_from(name: str) -> dt.date | None:
     """The weekend day a transferred day off came from ("Day off (substituted from MM/DD/YYYY)")."""
     match = _SUBSTITUTED.match(name)

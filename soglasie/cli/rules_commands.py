@@ -32,6 +32,7 @@ def _register_rules(subparsers) -> None:
     actions = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate rule files (exit 1 with file:line: message)")
     check.add_argument("dir", nargs="?", help="rules directory (default: SOGLASIE_RULES_DIR or ./rules)")
+    check.add_argument("--today", help="the date the next-year check is made on (default: today, YYYY-MM-DD)")
     check.set_defaults(handler=guarded(run_check))
 
     simulate = actions.add_parser("simulate", help="the timeline of a new card if nobody acts")
@@ -84,7 +85,19 @@ def run_check(args) -> int:
         print(f"rules check: {len(error.errors)} error(s)", file=sys.stderr)
         return EXIT_INVALID_RULES
     print(f"OK: rules version {rulebook.version} ({len(rulebook.files)} files)")
+    _warn_next_year(rulebook.calendar, args)
     return EXIT_OK
+
+
+def _warn_next_year(calendar, args) -> None:
+    """From 1 November, a warning on stderr when next year's official calendar is missing (exit stays 0)."""
+    from soglasie.rulebook.calendar_years import next_year_warning  # noqa: PLC0415
+
+    today = parse_date_or_instant(args.today, calendar.tz, "--today") if getattr(args, "today", None) else \
+        dt.datetime.now(calendar.tz)
+    warning = next_year_warning(calendar, today if type(today) is dt.date else today.date())
+    if warning:
+        print(f"rules check: warning: {warning}", file=sys.stderr)
 
 
 def run_simulate(args) -> int:

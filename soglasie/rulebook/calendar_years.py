@@ -102,3 +102,17 @@ def year_file_text(official: OfficialYear, source: str) -> str:
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def next_year_warning(calendar, today: dt.date) -> str | None:
+    """From 1 November: a warning when next year has no official data yet (None otherwise).
+
+    The transfer decree for next year is published in the autumn; January's reminders must not
+    be computed on a calendar without it.
+    """
+    year = today.year + 1
+    if today.month < 11 or calendar.has_official_data(year):
+        return None
+    return (f"the production calendar of {year} is not known yet (no transfer decree in the holidays package, "
+            f"no calendar-{year}.yaml): import the published calendar with "
+            f"`soglasie calendar import calendar.xml` before 1 January")

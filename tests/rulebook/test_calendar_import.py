@@ -145,3 +145,19 @@ def test_an_import_the_calendar_cannot_load_with_changes_nothing(capsys, rules_c
     code, out, err = run(capsys, "calendar", "import", str(_write(tmp_path, "y.csv", CSV_2027)), "--dir", str(directory))
     assert (code, out) == (2, "") and "unknown time zone 'Mars/Olympus'" in err
     assert not (directory / "calendar-2027.yaml").exists()
+
+
+# The holidays package knows the decrees up to 2027; 2028's is not published yet.
+@pytest.mark.parametrize("today, imported, warned", [
+    ("2027-10-31", False, False),  # before November: too early to ask
+    ("2027-11-01", False, True),
+    ("2027-12-31", False, True),
+    ("2027-11-01", True, False),  # imported: fixed
+    ("2026-11-15", False, False),  # the package knows 2027
+])
+def test_rules_check_warns_from_november_when_next_year_is_unknown(capsys, rules_copy, today, imported, warned):
+    directory = rules_copy({"calendar-2028.yaml": YEAR_FILE.replace("2027", "2028")} if imported else {})
+    code, out, err = run(capsys, "rules", "check", str(directory), "--today", today)
+    assert code == 0 and out.startswith("OK: rules version")
+    assert ("the production calendar of 2028 is not known yet" in err) is warned
+    assert ("soglasie calendar import calendar.xml" in err) is warned

@@ -21,7 +21,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_check_ok(capsys, rulebook):
-    assert run(capsys, "rules", "check") == (0, f"OK: rules version {rulebook.version} (4 files)\n", "")
+    ok = f"OK: rules version {rulebook.version} (4 files)\n"
+    assert run(capsys, "rules", "check", "--today", "2026-12-01") == (0, ok, "")
 
 
 def test_check_prints_every_error_and_exits_1(capsys, rules_copy):
