@@ -11,7 +11,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from soglasie.cli.rules_commands import EXIT_BAD_INPUT, EXIT_OK, BadInput, guarded, parse_instant, parse_number, rules_dir
+from soglasie.cli.rules_commands import (EXIT_BAD_INPUT, EXIT_OK, BadInput, guarded, parse_instant, parse_number,
+                                         rules_dir)
 
 _MARKS = {"working": " ", "shortened": "*", "off": "-", "weekend_work": "+"}
 _LEGEND = "* shortened (an hour less)  - day off  + working weekend day"

@@ -13,9 +13,9 @@ def accounting_deadline(calendar: BusinessCalendar, rule: DeadlineRule, arrived_
     """When accounting must have paid a request that reached it at `arrived_at`.
 
     The rule: a hard deadline written on the request wins (a bare date means the end of that
-    date's working hours, 18:00 local, 17:00 on a shortened pre-holiday day). Otherwise the arrival is moved to the next working
-    instant; before the cut-off (13:00) → the end of that working day, from the cut-off on
-    → the end of the next working day.
+    date's working hours, 18:00 local, 17:00 on a shortened pre-holiday day). Otherwise the
+    arrival is moved to the next working instant; before the cut-off (13:00) → the end of that
+    working day, from the cut-off on → the end of the next working day.
     """
     if hard_deadline is not None and rule.hard_deadline_wins:
         if isinstance(hard_deadline, dt.datetime):

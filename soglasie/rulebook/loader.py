@@ -1,9 +1,9 @@
 """Load a rules directory into a `RuleBook`, reporting every error as `file:line: message`.
 
 The directory holds `calendar.yaml`, imported production-calendar years (`calendar-2027.yaml`)
-and one file per process (every other `*.yaml`/`*.yml`, e.g. `payment.yaml`, `contract.yaml`). All files are checked and all errors collected before
-anything is refused; the version is a hash of the exact bytes, so a decision can name the
-rules it was made under.
+and one file per process (every other `*.yaml`/`*.yml`, e.g. `payment.yaml`, `contract.yaml`).
+All files are checked and all errors collected before anything is refused; the version is a
+hash of the exact bytes, so a decision can name the rules it was made under.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def test_import_xml_makes_2014_official(capsys, rules_copy, tmp_path):
 
 def test_import_csv_and_overrides_keep_working(capsys, rules_copy, tmp_path):
     calendar_yaml = (rules_copy() / "calendar.yaml").read_text(encoding="utf-8")
-    directory = rules_copy({"calendar.yaml": calendar_yaml.replace("extra_days_off: []", "extra_days_off: [2027-12-30]")})
+    calendar_yaml = calendar_yaml.replace("extra_days_off: []", "extra_days_off: [2027-12-30]")
+    directory = rules_copy({"calendar.yaml": calendar_yaml})
     code, out, _ = run(capsys, "calendar", "import", str(_write(tmp_path, "y.csv", CSV_2027)), "--dir", str(directory))
     assert code == 0 and out.startswith("Imported 2027:")
     calendar = load_calendar(directory)
@@ -142,7 +143,8 @@ def test_a_year_file_is_not_a_process(rules_copy):
 def test_an_import_the_calendar_cannot_load_with_changes_nothing(capsys, rules_copy, tmp_path):
     text = (rules_copy() / "calendar.yaml").read_text(encoding="utf-8").replace("Europe/Moscow", "Mars/Olympus")
     directory = rules_copy({"calendar.yaml": text})
-    code, out, err = run(capsys, "calendar", "import", str(_write(tmp_path, "y.csv", CSV_2027)), "--dir", str(directory))
+    path = _write(tmp_path, "y.csv", CSV_2027)
+    code, out, err = run(capsys, "calendar", "import", str(path), "--dir", str(directory))
     assert (code, out) == (2, "") and "unknown time zone 'Mars/Olympus'" in err
     assert not (directory / "calendar-2027.yaml").exists()
 
