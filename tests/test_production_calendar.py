@@ -132,3 +132,17 @@ def test_overrides_mark_a_shortened_day_and_days_off():
 def test_a_cut_longer_than_the_day_is_refused():
     with pytest.raises(ValueError):
         BusinessCalendar(shortened_by=dt.timedelta(hours=8))
+
+
+# The working weekend days of the transfer decrees (every other year has none).
+WORKING_WEEKEND_DAYS = {
+    2016: ["02-20"], 2018: ["04-28", "06-09", "12-29"], 2021: ["02-20"], 2022: ["03-05"],
+    2024: ["04-27", "11-02", "12-28"], 2025: ["11-01"], 2027: ["02-20"],
+}
+
+
+@pytest.mark.parametrize("year", range(2013, 2028))
+def test_working_weekend_days_of_the_decrees(year):
+    start, end = _year_span(year)
+    found = [day.strftime("%m-%d") for day in CAL.working_days(start, end) if day.weekday() >= 5]
+    assert found == WORKING_WEEKEND_DAYS.get(year, [])
