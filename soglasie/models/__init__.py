@@ -1,5 +1,6 @@
 """The data model: every table Soglasie owns (typed SQLAlchemy 2 declarative classes)."""
 
+from soglasie.models.absence import Absence
 from soglasie.models.base import Base, Money, UTCDateTime
 from soglasie.models.directory import CostItem, Counterparty
 from soglasie.models.notifications import OutboxMessage, SlaEvent, TelegramConversation, TelegramLink
@@ -16,6 +17,7 @@ from soglasie.models.process import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "Absence",
     "ApiToken",
     "Attachment",
     "Base",

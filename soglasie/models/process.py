@@ -126,6 +126,9 @@ class Task(Base):
     sla_consumed_minutes: Mapped[int] = mapped_column(default=0)
     sla_resumed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
+    # Deputies: the assignee the rules chose, while the task is with his deputy, and the absence why.
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    absence_id: Mapped[int | None] = mapped_column(ForeignKey("absences.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -133,6 +136,7 @@ class Task(Base):
     card: Mapped[Card] = relationship()
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    delegated_from: Mapped[User | None] = relationship(foreign_keys=[delegated_from_id])
 
     @property
     def is_open(self) -> bool:
