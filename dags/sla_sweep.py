@@ -12,14 +12,16 @@ DOC = """
 ### SLA sweep
 
 Every 15 minutes, runs the core's `soglasie.services.sweep.sweep` at the run's
-`data_interval_end` (the schedule tick, never the wall clock). It reads only the tasks whose
-next check is due and, by the SLA rules in `rules/` (docs/rules.md, "SLA"):
+`data_interval_end` (the schedule tick, never the wall clock). It first moves open,
+not-yet-started tasks to the deputies of users whose absence has started and back when it
+has ended (`soglasie.services.delegation`), then reads only the tasks whose next check is
+due and, by the SLA rules in `rules/` (docs/rules.md, "SLA"):
 
 - records the 4-working-hour **checks** at `head_approval`;
 - sends the **reminder** to an approver who has not acted within 2 working days;
 - **escalates** to the operations manager one working hour later (`finance_review`: after 2 days).
 
-**Returns** (XCom `return_value`): `due_tasks`, `check`, `reminder`, `escalation`, `batches`.
+**Returns** (XCom `return_value`): `delegated`, `returned`, `due_tasks`, `check`, `reminder`, `escalation`, `batches`.
 
 **Idempotent:** each check/reminder/escalation is a unique row per task, rule and occurrence,
 and each notification has an idempotency key, so a retry, an overlapping run or a rerun of

@@ -70,7 +70,8 @@ def rulebook():
     """The test rules, without a database: rendering needs only the processes' nouns."""
     return load_rulebook(RULES_DIR)
 BARE = SimpleNamespace(id=7, subject=None, counterparty=None, amount=None)
-FIELDS = {"task": "T", "stage": "S", "deadline": "D", "comment": "C", "actor": "A", "since": "X", "assignee": "B"}
+FIELDS = {"task": "T", "stage": "S", "deadline": "D", "comment": "C", "actor": "A", "since": "X", "assignee": "B",
+          "deputy": "P", "original": "O", "period": "01.03–14.03"}
 
 
 @pytest.mark.parametrize("kind", sorted(messages.TEMPLATES))

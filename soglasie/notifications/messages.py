@@ -39,6 +39,16 @@ TEMPLATES: dict[str, Message] = {
                      'Assign the role.'),
     "reminder": _('Reminder: the task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(details)s '
                   'has waited for you since %(since)s.'),
+    "task_delegated_to_you": _('New task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(colon_details)s '
+                               'for %(original)s: you are the deputy (absence %(period)s). Due: %(deadline)s.'),
+    "task_delegated": _('While you are away (%(period)s) the task "%(task)s" on %(noun_dat)s '
+                        '#%(card)s%(subject)s went to your deputy %(deputy)s.'),
+    "task_passed_on": _('The task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s that you had for '
+                        '%(original)s went to %(deputy)s while you are away.'),
+    "task_returned": _('The task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(details)s is back with you '
+                       'from your deputy %(deputy)s.'),
+    "task_returned_from_you": _('The task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s went back to '
+                                '%(original)s.'),
     "escalation": _('The task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(details)s is stuck with '
                     '%(assignee)s since %(since)s. You may approve on their behalf.'),
 }

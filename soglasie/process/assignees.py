@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -28,8 +30,8 @@ def department_head(session: Session, department_id: int | None) -> User | None:
     return None
 
 
-def least_loaded_with_role(session: Session, role: str) -> User | None:
-    """The active user with `role` who has the fewest open tasks (ties: the oldest account)."""
+def least_loaded_with_role(session: Session, role: str, excluded: Collection[int] = ()) -> User | None:
+    """The active user with `role`, not in `excluded`, who has the fewest open tasks (ties: the oldest account)."""
     open_tasks = (
         select(func.count(Task.id))
         .where(Task.assignee_id == User.id, Task.status.in_(OPEN_STATUSES))
@@ -39,7 +41,7 @@ def least_loaded_with_role(session: Session, role: str) -> User | None:
     return session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == role, User.active.is_(True))
+        .where(UserRole.role == role, User.active.is_(True), User.id.not_in(list(excluded)))
         .order_by(open_tasks, User.id)
         .limit(1)
     ).first()
@@ -65,6 +67,19 @@ def resolve(session: Session, rule: AssigneeRule, initiator: User, assignee: Use
     if rule.kind == "assignee":
         return assignee
     raise ValueError(f"unknown assignee rule {rule.kind!r}")
+
+
+def fallback(session: Session, rule: AssigneeRule, initiator: User, excluded: Collection[int]) -> User | None:
+    """Who takes a task of `rule` when its assignee is away and his deputies cannot: None when nobody.
+
+    Heads fall back to the operations manager (the head rule), a role to another holder of it;
+    a named user, the initiator or an SLA assignee has no substitute.
+    """
+    if rule.kind == "initiator_head":
+        return least_loaded_with_role(session, "ops_manager", excluded)
+    if rule.kind == "role":
+        return least_loaded_with_role(session, rule.value or "", excluded)
+    return None
 
 
 def resolve_login(

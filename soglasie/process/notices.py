@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.models import OPEN_STATUSES, Card, OutboxMessage, ProcessRun, Task, TimelineEvent, User, UserRole
+from soglasie.models import OPEN_STATUSES, Absence, Card, OutboxMessage, ProcessRun, Task, TimelineEvent, User, UserRole
 from soglasie.notifications import messages
 from soglasie.notifications.outbox import Notice, enqueue
 from soglasie.process.commands import ProcessContext
@@ -40,7 +40,7 @@ class NoticeWriter:
             card_id=self.card.id, run_id=run.id if run else None, task_id=task.id if task else None,
             at=self.now, actor_id=actor.id if actor else None, on_behalf_of_id=on_behalf_of_id,
             event=event, stage=stage or (task.stage if task else (run.stage if run else None)),
-            comment=comment, data=data or {},
+            comment=comment, data={**(data or {}), **self._deputy_data(task, actor)},
         )
         self.session.add(row)
         return row
@@ -48,9 +48,47 @@ class NoticeWriter:
     # --- messages -----------------------------------------------------------------------------
 
     def task_assigned(self, task: Task, stage: StageDefinition, definition: TaskDefinition) -> None:
-        """Tell the assignee about a new task."""
+        """Tell the assignee about a new task (a deputy: for whom, during which absence)."""
+        if task.delegated_from_id is not None:
+            self._send(task.assignee_id, "task_delegated_to_you", f"task_assigned:{task.id}", task=task,
+                       title=definition.title, **self._delegation_fields(task))
+            return
         self._send(task.assignee_id, "task_assigned", f"task_assigned:{task.id}", task=task,
                    title=definition.title, stage_title=stage.title)
+
+    def task_moved(self, run: ProcessRun, task: Task, previous: User, original: User,
+                   absence: Absence | None) -> None:
+        """A task moved between an absent user and his deputy: the timeline, and both people told."""
+        delegated = task.delegated_from_id is not None
+        assignee = self.session.get(User, task.assignee_id)
+        self.timeline(run, None, "delegated" if delegated else "returned", task=task,
+                      data={"to": assignee.login, "from": previous.login, "for": original.login,
+                            **({"absence": _absence_data(self.session, absence)} if absence else {})})
+        key = f"moved:{task.id}:{assignee.id}:{self.now.isoformat()}"
+        fields = {"task": task, "deputy": assignee.name if delegated else previous.name, "original": original.name,
+                  "period": _period(absence) if absence else ""}
+        if delegated:
+            self._send(assignee.id, "task_delegated_to_you", key, **fields)
+            self._send(original.id, "task_delegated", key, **fields)
+            if previous.id != original.id:
+                self._send(previous.id, "task_passed_on", key, **fields)
+        else:
+            self._send(original.id, "task_returned", key, **fields)
+            self._send(previous.id, "task_returned_from_you", key, **fields)
+
+    def _delegation_fields(self, task: Task) -> dict:
+        absence = self.session.get(Absence, task.absence_id) if task.absence_id else None
+        original = self.session.get(User, task.delegated_from_id)
+        return {"original": original.name, "period": _period(absence) if absence else "", "deputy": ""}
+
+    def _deputy_data(self, task: Task | None, actor: User | None) -> dict:
+        """{"deputy": {for, start, end, set_by}} when the deputy of an absent assignee acts on his task."""
+        if task is None or actor is None or task.delegated_from_id is None or actor.id != task.assignee_id:
+            return {}
+        data = {"for": self.session.get(User, task.delegated_from_id).login}
+        if task.absence_id is not None:
+            data.update(_absence_data(self.session, self.session.get(Absence, task.absence_id)))
+        return {"deputy": data}
 
     def documents_requested(self, answer_task: Task, comment: str) -> None:
         """Tell the initiator which documents are needed."""
@@ -156,3 +194,14 @@ def _stage_title(process: ProcessDefinition, stage_id: str) -> Text:
         return process.stage(stage_id).title
     except KeyError:
         return Text(ru=stage_id, en=stage_id)
+
+
+def _absence_data(session: Session, absence: Absence) -> dict:
+    """What the timeline keeps about an absence: its dates and who recorded it."""
+    return {"start": absence.start_date.isoformat(), "end": absence.end_date.isoformat(),
+            "set_by": session.get(User, absence.created_by_id).login}
+
+
+def _period(absence: Absence) -> str:
+    """An absence's dates as the messages print them: "01.03–14.03"."""
+    return f"{absence.start_date:%d.%m}–{absence.end_date:%d.%m}"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from soglasie.errors import ValidationError
 from soglasie.models import Card, ProcessRun, Task, User
-from soglasie.process import assignees, clock
+from soglasie.process import assignees, clock, deputies
 from soglasie.process.commands import Outcome, ProcessContext
 from soglasie.process.facts import card_facts
 from soglasie.process.notices import NoticeWriter
@@ -55,12 +55,17 @@ def create_missing_tasks(session: Session, context: ProcessContext, writer: Noti
     for definition in stage.tasks:
         if definition.kind in existing:
             continue
-        assignee = assignees.resolve(session, _assignee_rule(run, stage, definition), initiator)
+        rule = assignee_rule(run, stage, definition)
+        assignee = assignees.resolve(session, rule, initiator)
         if assignee is None:
             writer.no_assignee(run, stage, definition)
             continue
+        # The deputy rule: a task for someone away today goes to his deputy (soglasie.process.deputies).
+        delegation = deputies.route(session, assignee, rule, initiator, process.id,
+                                    deputies.calendar_day(context.rulebook.calendar.tz, now))
         task = Task(run_id=run.id, card_id=card.id, stage=stage.id, kind=definition.kind,
-                    assignee_id=assignee.id, status="open", created_at=now)
+                    assignee_id=delegation.assignee.id, status="open", created_at=now)
+        deputies.record(task, delegation)
         clock.start(task, stage.sla, context.rulebook.calendar, now)
         if definition.deadline:
             task.deadline = accounting_deadline(
@@ -73,7 +78,7 @@ def create_missing_tasks(session: Session, context: ProcessContext, writer: Noti
     return created
 
 
-def _assignee_rule(run: ProcessRun, stage: StageDefinition, definition: TaskDefinition) -> AssigneeRule:
+def assignee_rule(run: ProcessRun, stage: StageDefinition, definition: TaskDefinition) -> AssigneeRule:
     """The routing rules' override for this stage (applies to all its tasks), else the file's rule."""
     override = (run.assignee_overrides or {}).get(stage.id)
     if override:

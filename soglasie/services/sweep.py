@@ -20,13 +20,18 @@ from soglasie.process.engine import ProcessContext
 from soglasie.process.notices import NoticeWriter
 from soglasie.rulebook.sla import sla_schedule
 from soglasie.services.common import process_context
+from soglasie.services.delegation import move_tasks
 
 BATCH_SIZE = 500
 
 
 def sweep(core: Core, now: dt.datetime, batch_size: int = BATCH_SIZE) -> dict[str, int]:
-    """Do everything due at `now`; returns counts (tasks looked at, checks, reminders, ...)."""
+    """Do everything due at `now`; returns counts (tasks moved to/from deputies, looked at, checks, ...).
+
+    Deputies first (the deputy rule): a task that moves today is reminded about to its new assignee.
+    """
     counts: Counter[str] = Counter({"due_tasks": 0, "check": 0, "reminder": 0, "escalation": 0, "batches": 0})
+    counts.update(move_tasks(core, now))
     context = process_context(core)
     after_id = 0
     while True:

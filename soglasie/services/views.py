@@ -47,6 +47,7 @@ def task_view(session: Session, task: Task, viewer: User, rulebook: RuleBook, ca
         "title": {"ru": definition.title.ru, "en": definition.title.en},
         "assignee": assignee.login,
         "assignee_name": assignee.name,
+        "delegated_from": _login(session, task.delegated_from_id),  # the absent assignee, when a deputy has it
         "status": task.status,
         "deadline": iso(task.deadline, tz),
         "overdue": bool(task.is_open and task.deadline and task.deadline < now),
