@@ -21,6 +21,8 @@ EVENTS = {
     "no_assignee": _l("nobody can take the task"),
     "reminder_sent": _l("reminder sent"),
     "escalated": _l("escalated to the operations manager"),
+    "delegated": _l("task passed to the deputy"),
+    "returned": _l("task back from the deputy"),
     "version_added": _l("uploaded a new version of the document"),
     "revised": _l("approvals start over"),
 }

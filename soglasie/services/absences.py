@@ -72,6 +72,14 @@ def cancel_absence(core: Core, actor_id: int, absence_id: int, now: dt.datetime)
         delegation.reconcile_user(session, process_context(core), absence.user_id, now)
 
 
+def deputy_choices(core: Core, actor_id: int) -> list[tuple[str, str]]:
+    """(login, name) of the active users who may be the actor's deputy, by name."""
+    with core.db.read() as session:
+        rows = session.execute(select(User.login, User.name).where(User.active.is_(True), User.id != actor_id)
+                               .order_by(User.name))
+        return [(login, name) for login, name in rows]
+
+
 def absence_view(session: Session, absence: Absence) -> dict:
     """The API's JSON of an absence: {id, start, end, deputy, processes}."""
     return {"id": absence.id, "start": absence.start_date.isoformat(), "end": absence.end_date.isoformat(),

@@ -7,7 +7,7 @@ from soglasie.services import profile
 from webapp.runtime import core
 
 # Events written by the system itself, shown quieter on the timeline.
-SYSTEM_EVENTS = ("stage_entered", "finished", "no_assignee", "reminder_sent", "escalated")
+SYSTEM_EVENTS = ("stage_entered", "finished", "no_assignee", "reminder_sent", "escalated", "delegated", "returned")
 
 
 def progress(card: dict) -> list[dict]:
@@ -60,7 +60,9 @@ def names_for(card: dict) -> dict[str, str]:
     logins.update(task["assignee"] for task in card["tasks"])
     logins.update(task["decided_by"] for task in card["tasks"])
     for event in card["timeline"]:
-        logins.update((event["actor"], event["on_behalf_of"], (event.get("data") or {}).get("to")))
+        data = event.get("data") or {}
+        deputy = data.get("deputy") or {}  # a deputy's decision: for whom, and who recorded the absence
+        logins.update((event["actor"], event["on_behalf_of"], data.get("to"), deputy.get("for"), deputy.get("set_by")))
     logins.update(item["uploaded_by"] for item in card["attachments"])
     logins.update(version["uploaded_by"] for version in card.get("versions") or ())
     return profile.display_names(core(), logins)

@@ -1,11 +1,11 @@
-"""Profile forms: language, password, a new API token."""
+"""Profile forms: language, password, a new API token, an absence."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from webapp.labels import LANGUAGES
 from webapp.ui import choices
@@ -34,3 +34,12 @@ class TokenForm(FlaskForm):
 
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
                        render_kw={"placeholder": _l("e.g. accounting script")})
+
+
+class AbsenceForm(FlaskForm):
+    """An absence of mine: dates (inclusive), the deputy, the processes (none chosen: every process)."""
+
+    start = DateField(_l("From"), validators=[DataRequired()])
+    end = DateField(_l("To (inclusive)"), validators=[DataRequired()])
+    deputy = SelectField(_l("Deputy"), validators=[DataRequired()])
+    processes = SelectMultipleField(_l("Only for"), validators=[Optional()])

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from soglasie.errors import DomainError
-from soglasie.services import profile, telegram_links
+from soglasie.services import absences, profile, telegram_links
 from webapp.auth import require_login
 from webapp.auth.identity import reload_user
-from webapp.profile.forms import LanguageForm, PasswordForm, TokenForm
+from webapp.profile.forms import AbsenceForm, LanguageForm, PasswordForm, TokenForm
 from webapp.runtime import actor_id, core, locale, now
 from webapp.ui import attach_error, perform
 
@@ -23,8 +23,11 @@ def _page(status: int = 200, **extra):
     me = profile.get_profile(core(), actor_id())
     context = {"me": me, "tokens": profile.list_tokens(core(), actor_id()),
                "language_form": LanguageForm(locale=me["locale"]), "password_form": PasswordForm(),
-               "token_form": TokenForm(), "telegram_enabled": core().settings.telegram_enabled}
+               "token_form": TokenForm(), "telegram_enabled": core().settings.telegram_enabled,
+               "absences": absences.list_absences(core(), actor_id(), now()), "absence_form": _absence_form()}
     context.update(extra)
+    context["deputy_names"] = dict(context["absence_form"].deputy.choices)
+    context["process_titles"] = dict(context["absence_form"].processes.choices)
     return render_template("profile/index.html", **context), status
 
 
@@ -96,3 +99,35 @@ def telegram_unlink():
     """Stop Telegram messages."""
     return perform(lambda: profile.unlink_telegram(core(), actor_id()),
                    _("Telegram is disconnected."), url_for(".index"))
+
+
+def _absence_form(form: AbsenceForm | None = None) -> AbsenceForm:
+    """The absence form with its choices: the possible deputies and the processes of the rule files."""
+    form = form or AbsenceForm(formdata=None)
+    form.deputy.choices = absences.deputy_choices(core(), actor_id())
+    form.processes.choices = [(process.id, process.title.get(locale()))
+                              for process in core().rulebook.processes.values()]
+    return form
+
+
+@bp.post("/absences")
+def record_absence():
+    """Record an absence of mine; the page shows it, or the error next to its field."""
+    form = _absence_form(AbsenceForm())
+    if not form.validate_on_submit():
+        return _page(422, absence_form=form)
+    data = absences.AbsenceInput(form.start.data, form.end.data, form.deputy.data, form.processes.data)
+    try:
+        absences.record_absence(core(), actor_id(), now(), data)
+    except DomainError as error:
+        attach_error(form, error)
+        return _page(error.http_status, absence_form=form)
+    flash(_("The absence is recorded: your tasks go to your deputy during it."), "success")
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.post("/absences/<id:absence_id>/cancel")
+def cancel_absence(absence_id: int):
+    """Cancel an absence of mine; the tasks it moved come back."""
+    return perform(lambda: absences.cancel_absence(core(), actor_id(), absence_id, now()),
+                   _("The absence is cancelled."), url_for(".index"))
