@@ -84,6 +84,11 @@ NOTIFICATION_KINDS = {
     "no_assignee": _l("No assignee"),
     "reminder": _l("Reminder"),
     "escalation": _l("Escalation"),
+    "task_delegated_to_you": _l("New task as deputy"),
+    "task_delegated": _l("Task passed to your deputy"),
+    "task_passed_on": _l("Task passed on"),
+    "task_returned": _l("Task back with you"),
+    "task_returned_from_you": _l("Task returned"),
 }
 
 SORTS = {
