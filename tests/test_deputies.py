@@ -253,3 +253,21 @@ def test_an_employee_manages_only_his_own_absences_an_admin_anyones(core, users)
     assert list_absences(core, users["mhead"], T0) == [by_admin]
     with pytest.raises(NotFound):
         cancel_absence(core, users["mhead"], own["id"], T0)  # cancelled already
+
+
+def test_an_absence_for_one_process_routes_only_its_tasks(core, users, invoice):
+    from tests.test_third_process import file_requisition
+
+    away(core, users, "mhead", "phead", processes=["requisition"])
+    requisition = file_requisition(core, users)
+    payment = file_request(core, users, invoice)
+    assert _head_task_at(core, users, requisition, "manager_review") == ("phead", "mhead")
+    assert _head_task_at(core, users, payment, "head_approval") == ("mhead", None)
+    told = [item["text"] for item in inbox(core, users, "phead")]
+    assert any(f"№{requisition}" in text and "вы заместитель, отсутствует Мария Маркетова (01.12–04.12)" in text
+               for text in told), told
+
+
+def _head_task_at(core, users, card_id, stage):
+    task = open_task(core, users, card_id, stage)
+    return task["assignee"], task["delegated_from"]
