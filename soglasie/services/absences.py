@@ -72,10 +72,10 @@ def cancel_absence(core: Core, actor_id: int, absence_id: int, now: dt.datetime)
         delegation.reconcile_user(session, process_context(core), absence.user_id, now)
 
 
-def deputy_choices(core: Core, actor_id: int) -> list[tuple[str, str]]:
-    """(login, name) of the active users who may be the actor's deputy, by name."""
+def deputy_choices(core: Core, user_id: int) -> list[tuple[str, str]]:
+    """(login, name) of the active users who may be `user_id`'s deputy, by name."""
     with core.db.read() as session:
-        rows = session.execute(select(User.login, User.name).where(User.active.is_(True), User.id != actor_id)
+        rows = session.execute(select(User.login, User.name).where(User.active.is_(True), User.id != user_id)
                                .order_by(User.name))
         return [(login, name) for login, name in rows]
 

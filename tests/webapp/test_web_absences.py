@@ -49,3 +49,27 @@ def test_the_history_says_the_deputy_approved_for_the_absent_head(auth, core, us
     page = auth.client.get(f"/requests/{filed}").get_data(as_text=True)
     assert "for Мария Маркетова (deputy, absence 01.12–14.12, set by Анна Админова)" in page
     assert "task passed to the deputy" in page  # the move recorded when the absence was set today
+
+
+def test_an_admin_records_and_cancels_a_users_absence_on_his_page(auth, core, users):
+    auth.login("admin")
+    page = auth.client.get(f"/admin/users/{users['mhead']}").get_data(as_text=True)
+    assert f'action="/admin/users/{users["mhead"]}/absences"' in page
+    bad = auth.post(f"/admin/users/{users['mhead']}/absences", {"start": "2026-12-07", "end": "2026-12-08",
+                                                                 "deputy": "nobody"})
+    assert bad.status_code == 422 and list_absences(core, users["mhead"], T0) == []
+    response = auth.post(f"/admin/users/{users['mhead']}/absences", {"start": "2026-12-07", "end": "2026-12-08",
+                                                                      "deputy": "phead"})
+    assert response.status_code == 303
+    [absence] = list_absences(core, users["mhead"], T0)
+    page = auth.client.get(f"/admin/users/{users['mhead']}").get_data(as_text=True)
+    cancel = f"/admin/users/{users['mhead']}/absences/{absence['id']}/cancel"
+    assert cancel in page
+    assert auth.post(cancel).status_code == 303 and list_absences(core, users["mhead"], T0) == []
+
+
+def test_an_employee_cannot_reach_the_admins_absence_pages(auth, users):
+    auth.login("memployee")
+    response = auth.post(f"/admin/users/{users['mhead']}/absences", {"start": "2026-12-07", "end": "2026-12-08",
+                                                                      "deputy": "phead"})
+    assert response.status_code == 403

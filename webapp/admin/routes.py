@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from soglasie.errors import DomainError
-from soglasie.services import admin
+from soglasie.services import absences, admin
 from webapp.admin.forms import DepartmentForm, UserForm
 from webapp.auth import require_login
 from webapp.runtime import actor_id, core, now
-from webapp.ui import attach_error, choices
+from webapp.profile import absence_panel
+from webapp.profile.forms import AbsenceForm
+from webapp.ui import attach_error, choices, perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -143,4 +145,34 @@ def user(user_id: int):
         if not isinstance(result, int):
             return result
         status = result
-    return render_template("admin/user.html", form=form, user=row), status
+    return _user_page(form, row, status)
+
+
+def _user_page(form, row: dict, status: int, absence_form=None):
+    """The user's edit page with his absences (the deputy rule: an admin records anyone's)."""
+    context = absence_panel.panel(row["id"], login=row["login"], form=absence_form)
+    return render_template("admin/user.html", form=form, user=row, **context,
+                           record_absence_url=url_for(".record_absence", user_id=row["id"]),
+                           cancel_absence_endpoint="admin.cancel_absence",
+                           cancel_absence_args={"user_id": row["id"]}), status
+
+
+@bp.post("/users/<id:user_id>/absences")
+def record_absence(user_id: int):
+    """Record an absence of the user; back to his page, or the page with the error at its field."""
+    row = admin.get_user(core(), actor_id(), user_id)
+    form = absence_panel.absence_form(user_id, AbsenceForm())
+    if not absence_panel.record(form, login=row["login"]):
+        user_form = UserForm(data={**row, "department_id": str(row["department_id"] or "")})
+        user_form.department_id.choices = _department_choices(_("— none —"),
+                                                              admin.list_departments(core(), actor_id()))
+        return _user_page(user_form, row, 422, absence_form=form)
+    flash(_("The absence is recorded."), "success")
+    return redirect(url_for(".user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<id:user_id>/absences/<id:absence_id>/cancel")
+def cancel_absence(user_id: int, absence_id: int):
+    """Cancel one of the user's absences; the tasks it moved go back."""
+    return perform(lambda: absences.cancel_absence(core(), actor_id(), absence_id, now()),
+                   _("The absence is cancelled."), url_for(".user", user_id=user_id))

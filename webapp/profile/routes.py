@@ -10,6 +10,7 @@ from soglasie.errors import DomainError
 from soglasie.services import absences, profile, telegram_links
 from webapp.auth import require_login
 from webapp.auth.identity import reload_user
+from webapp.profile import absence_panel
 from webapp.profile.forms import AbsenceForm, LanguageForm, PasswordForm, TokenForm
 from webapp.runtime import actor_id, core, locale, now
 from webapp.ui import attach_error, perform
@@ -24,10 +25,10 @@ def _page(status: int = 200, **extra):
     context = {"me": me, "tokens": profile.list_tokens(core(), actor_id()),
                "language_form": LanguageForm(locale=me["locale"]), "password_form": PasswordForm(),
                "token_form": TokenForm(), "telegram_enabled": core().settings.telegram_enabled,
-               "absences": absences.list_absences(core(), actor_id(), now()), "absence_form": _absence_form()}
+               **absence_panel.panel(actor_id(), form=extra.pop("absence_form", None)),
+               "record_absence_url": url_for(".record_absence"), "cancel_absence_endpoint": "profile.cancel_absence",
+               "cancel_absence_args": {}}
     context.update(extra)
-    context["deputy_names"] = dict(context["absence_form"].deputy.choices)
-    context["process_titles"] = dict(context["absence_form"].processes.choices)
     return render_template("profile/index.html", **context), status
 
 
@@ -101,28 +102,14 @@ def telegram_unlink():
                    _("Telegram is disconnected."), url_for(".index"))
 
 
-def _absence_form(form: AbsenceForm | None = None) -> AbsenceForm:
-    """The absence form with its choices: the possible deputies and the processes of the rule files."""
-    form = form or AbsenceForm(formdata=None)
-    form.deputy.choices = absences.deputy_choices(core(), actor_id())
-    form.processes.choices = [(process.id, process.title.get(locale()))
-                              for process in core().rulebook.processes.values()]
-    return form
-
 
 @bp.post("/absences")
 def record_absence():
     """Record an absence of mine; the page shows it, or the error next to its field."""
-    form = _absence_form(AbsenceForm())
-    if not form.validate_on_submit():
+    form = absence_panel.absence_form(actor_id(), AbsenceForm())
+    if not absence_panel.record(form):
         return _page(422, absence_form=form)
-    data = absences.AbsenceInput(form.start.data, form.end.data, form.deputy.data, form.processes.data)
-    try:
-        absences.record_absence(core(), actor_id(), now(), data)
-    except DomainError as error:
-        attach_error(form, error)
-        return _page(error.http_status, absence_form=form)
-    flash(_("The absence is recorded: your tasks go to your deputy during it."), "success")
+    flash(absence_panel.recorded_message(), "success")
     return redirect(url_for(".index"), code=303)
 
 
