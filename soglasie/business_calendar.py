@@ -38,6 +38,7 @@ _MINUTE_US = 60 * _US
 _HOUR_US = 60 * _MINUTE_US
 # A calendar without a single working day for this long is a configuration error, not a loop.
 _MAX_EMPTY_YEARS = 10
+COMPANY_DAY_OFF = "company day off"  # the reason of a day in `extra_days_off`
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -369,7 +370,7 @@ class BusinessCalendar:
         while day.year == year:
             working = (day.weekday() not in self.weekend and day not in reasons) or day in weekend_work
             if day in self.extra_days_off:
-                reasons[day] = "company day off"
+                reasons[day] = COMPANY_DAY_OFF
             elif working or day in self.extra_working_days:
                 is_short = day in shortened and self.shortened_by > dt.timedelta(0)
                 days.append(day.toordinal())

@@ -61,6 +61,16 @@ def package_year(country: str, year: int) -> OfficialYear:
                         frozenset(day for day in shortened if day.year == year), "holidays package")
 
 
+def holiday_names(country: str | None, year: int, language: str) -> dict[dt.date, str]:
+    """The public holidays of `year` by the `holidays` package, named in `language` ("ru" or "en")."""
+    if country is None:
+        return {}
+    import holidays  # noqa: PLC0415 - imported on first use
+
+    table = holidays.country_holidays(country, years=year, language="ru" if language == "ru" else "en_US")
+    return {day: str(name) for day, name in table.items()}
+
+
 def package_has_decree(country: str, year: int) -> bool:
     """True when the package knows the year's transfer decree.
 

@@ -162,4 +162,4 @@ def test_rules_check_warns_from_november_when_next_year_is_unknown(capsys, rules
     code, out, err = run(capsys, "rules", "check", str(directory), "--today", today)
     assert code == 0 and out.startswith("OK: rules version")
     assert ("the production calendar of 2028 is not known yet" in err) is warned
-    assert ("soglasie calendar import calendar.xml" in err) is warned
+    assert ("`soglasie calendar import FILE`" in err) is warned
