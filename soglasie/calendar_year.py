@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from soglasie.business_calendar import COMPANY_DAY_OFF, BusinessCalendar
-from soglasie.production_calendar import TRANSFER, holiday_names
+from soglasie.production_calendar import PACKAGE_SOURCE, TRANSFER, holiday_names
 
 KINDS = ("working", "shortened", "weekend_work", "weekend", "holiday", "transfer", "company")
 DAYS_OFF = ("weekend", "holiday", "transfer", "company")
@@ -45,14 +45,15 @@ def totals(calendar: BusinessCalendar, first: dt.date, end: dt.date) -> tuple[in
 
 
 def year_view(calendar: BusinessCalendar, year: int, language: str = "en") -> dict:
-    """The year as 12 Monday-first month grids of day cells, with totals and where the data came from.
+    """The year as 12 Monday-first month grids of day cells, with totals and where the data came from
+    (`from_package`, or the name of the `imported_file`).
 
     A cell is None (padding) or {day, date, kind, moved, reason}; `moved` marks a weekend day
     worked by a transfer, also when it is shortened. Holiday names of a year from the `holidays`
     package come in `language` ("ru" or "en"); an imported file's names stay as written there.
     """
     official = calendar.official_year(year)
-    from_package = official is not None and official.source == "holidays package"
+    from_package = official is not None and official.source == PACKAGE_SOURCE
     names = holiday_names(calendar.country, year, language) if from_package else {}
     months = []
     for month in range(1, 13):
@@ -64,8 +65,8 @@ def year_view(calendar: BusinessCalendar, year: int, language: str = "en") -> di
                        "days": working, "hours": minutes / 60})
     working, minutes = totals(calendar, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
     return {"year": year, "months": months, "days": working, "hours": minutes / 60,
-            "official": calendar.has_official_data(year),
-            "source": official.source.rsplit("/", 1)[-1] if official else None}
+            "official": calendar.has_official_data(year), "from_package": from_package,
+            "imported_file": None if from_package or official is None else official.source.rsplit("/", 1)[-1]}
 
 
 def _cell(calendar: BusinessCalendar, day: dt.date, names: dict[dt.date, str]) -> dict:
