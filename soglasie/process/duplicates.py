@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from soglasie.errors import Conflict, DomainError, ValidationError
 from soglasie.i18n import _
+from soglasie.invoices import normalize_invoice_number
 from soglasie.models import Card, Counterparty
 from soglasie.rulebook.model import REJECTED, DuplicatePolicy, ProcessDefinition, RuleBook, Text
 
@@ -117,6 +118,23 @@ def check_at_start(session: Session, process: ProcessDefinition, card: Card, tz:
     if found and policy.level == BLOCK:
         raise DuplicateInvoice(found)
     return found
+
+
+def hypothetical_duplicates(session: Session, rulebook: RuleBook, process: ProcessDefinition, at: dt.datetime,
+                            counterparty_inn: str, amount, invoice_number: str | None,
+                            invoice_date: dt.date | None) -> list[Card]:
+    """What a request not filed yet would duplicate (`rules simulate`); nothing is written."""
+    policy = active_policy(process)
+    counterparty = session.scalars(select(Counterparty).where(Counterparty.inn == counterparty_inn)).first()
+    if counterparty is None:
+        raise LookupError(f"no counterparty with INN {counterparty_inn!r}")
+    if policy is None:
+        return []
+    key = normalize_invoice_number(invoice_number)
+    card = Card(kind=process.id, counterparty_id=counterparty.id, amount=amount, invoice_number=invoice_number,
+                invoice_date=invoice_date, invoice_key=key, created_at=at, stage="draft",
+                invoice_year=(invoice_date or at.astimezone(rulebook.calendar.tz).date()).year if key else None)
+    return find_duplicates(session, policy, card, rulebook.calendar.tz)
 
 
 def warning(found: list[Card]) -> Text:
