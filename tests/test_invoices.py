@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import threading
 from decimal import Decimal
 
@@ -18,25 +17,9 @@ from soglasie.process.duplicates import DuplicateInvoice, possible_duplicates
 from soglasie.services import actions
 from tests.conftest import T0
 from tests.helpers import approve_stage, card, create_payment_request, file_request, open_task
-from tests.support.rules import RULES_DIR
+from tests.support.rules import rules_with
 
 OTHER_INN = "7814131862"  # another demo counterparty
-
-
-def rules_with(tmp_path, level: str = "warn", required: bool = False, extra: dict | None = None):
-    """A copy of the fixture rules with the duplicate check at `level` (and the invoice fields required)."""
-    rules = tmp_path / f"rules-{level}-{required}"
-    shutil.copytree(RULES_DIR, rules)
-    path = rules / "payment.yaml"
-    text = path.read_text().replace("duplicates:\n  level: off", f"duplicates:\n  level: {level}")
-    if required:
-        text = text.replace("invoice_number: optional", "invoice_number: required").replace(
-            "invoice_date: optional", "invoice_date: required")
-    for old, new in (extra or {}).items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path.write_text(text)
-    return rules
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional
 
 from soglasie.rulebook.model import VAT_EXEMPT, ProcessDefinition
 from webapp.runtime import locale
+from webapp.ui import choices
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.doc,.docx,.xls,.xlsx"
 # The core's field names → the form's, where they differ (a new counterparty's details).
@@ -81,8 +82,9 @@ def _invoice_fields(process: ProcessDefinition) -> dict:
         fields["invoice_date"] = StringField(_l("Invoice date"), validators=[Length(max=40)],
                                              render_kw={"type": "date", **_required(spec.requires("invoice_date"))})
     if spec.vat_rates:
-        fields["vat_rate"] = SelectField(_l("VAT rate"), choices=[(rate, _vat_label(rate)) for rate in spec.vat_rates],
-                                         default=spec.vat_rates[0], validate_choice=False)
+        rates = choices((rate, _vat_label(rate)) for rate in spec.vat_rates)
+        fields["vat_rate"] = SelectField(_l("VAT rate"), choices=rates, default=spec.vat_rates[0],
+                                         validate_choice=False)
         fields["vat_amount"] = StringField(_l("VAT amount, ₽ (optional)"), validators=[Optional(), Length(max=40)],
                                            render_kw={"inputmode": "decimal", "autocomplete": "off"})
     return fields
