@@ -135,8 +135,12 @@ def read_path(reader: Reader, node: Node, section: str) -> str | None:
 MAX_WINDOW_DAYS = 366
 
 
-def read_duplicates(reader: Reader, node: Node, stages: Mapping, card: CardSpec | None) -> DuplicatePolicy | None:
-    """`duplicates: {level: off|warn|block, window_days: N, acknowledge_at: [stage, …]}` (docs/rules.md)."""
+def read_duplicates(reader: Reader, node: Node, stages: Mapping | None,
+                    card: CardSpec | None) -> DuplicatePolicy | None:
+    """`duplicates: {level: off|warn|block, window_days: N, acknowledge_at: [stage, …]}` (docs/rules.md).
+
+    `stages`: the declared stages, or None when they are broken (their names are then not checked here).
+    """
     fields = reader.mapping(node, "duplicates", optional=("level", "window_days", "acknowledge_at"))
     if fields is None:
         return None
@@ -147,7 +151,7 @@ def read_duplicates(reader: Reader, node: Node, stages: Mapping, card: CardSpec 
     for item in reader.sequence(fields["acknowledge_at"], "duplicates.acknowledge_at") or () \
             if "acknowledge_at" in fields else ():
         stage = reader.name(item, "duplicates.acknowledge_at stage")
-        if stage is not None and stage not in stages:
+        if stage is not None and stages is not None and stage not in stages:
             reader.error(item, f"unknown stage {stage!r}{did_you_mean(stage, stages)}; known: {', '.join(stages)}")
         elif stage is not None:
             acknowledge_at.append(stage)
