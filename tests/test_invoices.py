@@ -387,3 +387,69 @@ def test_simultaneous_filings_without_a_number_under_block_create_exactly_one(ma
     for thread in threads:
         thread.join()
     assert sorted(results) == ["created"] + ["duplicate"] * (THREADS - 1)
+
+
+# --- rules simulate and rule-file errors ----------------------------------------------------------------
+
+
+def _simulate(settings, rules, *argv: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY",)}
+    env.update(DATABASE_URL=settings.database_url, SOGLASIE_RULES_DIR=str(rules),
+               SOGLASIE_DATA_DIR=str(settings.data_dir))
+    return subprocess.run([sys.executable, "-m", "soglasie", "rules", "simulate", "--process", "payment",
+                           "--created-at", "2026-12-01T10:00", "--amount", "150000.00", *argv],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_rules_simulate_shows_the_duplicate_outcome(settings, make_core, users, invoice, tmp_path):
+    import json
+
+    warn = make_core("warn")
+    first = _file(warn, users, invoice, number="INV-42", day="2026-11-30")
+    plain = _simulate(settings, rules_with(tmp_path / "w", "warn"), "--json")
+    assert plain.returncode == 0, plain.stderr
+    assert {row["kind"] for row in json.loads(plain.stdout)} == {"check", "reminder", "escalation"}  # as before
+    found = _simulate(settings, rules_with(tmp_path / "w2", "warn"), "--json", "--counterparty-inn", "7701526010",
+                      "--invoice-number", "№42", "--invoice-date", "2026-11-29")
+    rows = json.loads(found.stdout)
+    assert rows[0] == {"at": "2026-12-01T10:00:00+03:00", "kind": "duplicate", "stage": None, "to": None,
+                       "level": "warn", "duplicates": [first]}
+    assert rows[1:] == json.loads(plain.stdout)
+    text = _simulate(settings, rules_with(tmp_path / "w3", "warn"), "--counterparty-inn", OTHER_INN,
+                     "--invoice-number", "42")
+    assert text.stdout.splitlines()[0] == "2026-12-01T10:00:00+03:00  duplicate   warn: none"
+    blocked = _simulate(settings, rules_with(tmp_path / "b", "block"), "--counterparty-inn", "7701526010",
+                        "--invoice-number", "42")
+    assert blocked.returncode == 2
+    assert f"the rules block this card: duplicate invoice (possible duplicate of №{first})" in blocked.stderr
+    routed = rules_with(tmp_path / "r", "warn", extra={"routing:\n": (
+        "routing:\n  - name: duplicates_to_the_director\n    when: is_possible_duplicate\n"
+        "    add_stages: [director_approval]\n")})
+    director = _simulate(settings, routed, "--counterparty-inn", "7701526010", "--invoice-number", "42")
+    assert "director_approval" not in director.stdout  # nobody acts: the first stage is still the head's
+    assert "warn: possible duplicate of №" in director.stdout
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("duplicates:\n  level: off", "duplicates:\n  level: stop", "unknown duplicates.level 'stop'"),
+    ("window_days: 5", "window_days: -1", "duplicates.window_days must be a whole number of days from 0 to 366"),
+    ("acknowledge_at: [finance_review]", "acknowledge_at: [finance]", "unknown stage 'finance'"),
+    ("vat: {rates: [22, 10, 0, exempt]}", "vat: {rates: [22, 22]}", "VAT rate '22' is listed twice"),
+    ("vat: {rates: [22, 10, 0, exempt]}", "vat: {rates: [20.5]}", "VAT rate '20.5' must be a whole percent"),
+    ("invoice_number: optional", "invoice_number: maybe", "unknown card.invoice_number 'maybe'"),
+])
+def test_a_broken_payment_controls_section_is_named_at_its_line(tmp_path, old, new, message):
+    from soglasie.rulebook.errors import RuleBookError
+    from soglasie.rulebook.loader import load_rulebook
+
+    rules = rules_with(tmp_path, "off", extra={old: new})
+    with pytest.raises(RuleBookError) as error:
+        load_rulebook(rules)
+    text = (rules / "payment.yaml").read_text()
+    line = text[:text.index(new)].count("\n") + 1 + new[:new.index(new.split("\n")[-1])].count("\n")
+    assert [(problem.line, message in problem.message) for problem in error.value.errors] == [(line, True)], \
+        error.value.errors

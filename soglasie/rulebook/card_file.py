@@ -78,7 +78,8 @@ def _vat(reader: Reader, node: Node) -> tuple[str, ...]:
     if "rates" not in fields:
         return DEFAULT_VAT_RATES
     rates: list[str] = []
-    for item in reader.sequence(fields["rates"], "card.vat.rates") or ():
+    items = reader.sequence(fields["rates"], "card.vat.rates")
+    for item in items or ():
         value = reader.scalar(item, "a VAT rate")
         if value is None:
             continue
@@ -88,7 +89,7 @@ def _vat(reader: Reader, node: Node) -> tuple[str, ...]:
             reader.error(item, f"VAT rate {value!r} is listed twice")
         else:
             rates.append(value)
-    if not rates:
+    if items == []:
         reader.error(fields["rates"], "card.vat.rates needs at least one rate")
     return tuple(rates)
 
