@@ -9,8 +9,8 @@ is restarted counts again), are possible duplicates when
     in the calendar's time zone) are at most `window_days` apart.
 Both are one indexed query (`ix_cards_counterparty_invoice_key`, `ix_cards_counterparty_amount`).
 
-Filing (and restarting) first locks the counterparty's row, so two filings of one invoice
-queue up and the second sees the first: under `block` exactly one is created, on PostgreSQL
+Under `block`, filing (and restarting) first locks the counterparty's row, so two filings of
+one invoice queue up and the second sees the first: exactly one is created, on PostgreSQL
 (a row lock; FOR NO KEY UPDATE, which the cards' foreign keys do not conflict with) and on
 SQLite (the write transaction already holds the database's write lock). A unique index
 cannot say it: "live" changes with the stage, and `warn` lets duplicates in.
@@ -108,12 +108,17 @@ def duplicates_among(session: Session, rulebook: RuleBook, kind: str, cards: lis
 
 
 def check_at_start(session: Session, process: ProcessDefinition, card: Card, tz: dt.tzinfo) -> list[Card]:
-    """Filing or restarting `card`: lock its counterparty, find what it duplicates, refuse it under `block`."""
+    """Filing or restarting `card`: find what it duplicates; under `block` refuse it (the counterparty locked first).
+
+    Only `block` needs the lock: under `warn` two simultaneous filings are both let in anyway,
+    and each card shows the other as soon as both are committed (the check is live).
+    """
     policy = active_policy(process)
     if policy is None or card.counterparty_id is None:
         return []
-    session.execute(select(Counterparty.id).where(Counterparty.id == card.counterparty_id)
-                    .with_for_update(key_share=True))
+    if policy.level == BLOCK:
+        session.execute(select(Counterparty.id).where(Counterparty.id == card.counterparty_id)
+                        .with_for_update(key_share=True))
     found = find_duplicates(session, policy, card, tz)
     if found and policy.level == BLOCK:
         raise DuplicateInvoice(found)
@@ -162,20 +167,31 @@ def duplicate_view(other: Card) -> dict:
 
 
 def approval_refusal(step) -> DomainError | None:
-    """Approving a possible duplicate: refused under `block`; at an `acknowledge_at` stage only with a comment."""
+    """Approving a possible duplicate: refused under `block`; at an `acknowledge_at` stage only with a comment.
+
+    Under `warn` nothing is looked up at the other stages (the card shows the warning anyway).
+    """
     policy = active_policy(step.process)
-    if policy is None:
+    if policy is None or not (policy.level == BLOCK or needs_acknowledgement(policy, step.task.stage)):
         return None
-    found = find_duplicates(step.session, policy, step.card, step.context.rulebook.calendar.tz)
+    found = _found_for_step(step, policy)
     if not found:
         return None
     if policy.level == BLOCK:
         return DuplicateInvoice(found)
-    if needs_acknowledgement(policy, step.task.stage) and not (step.command.comment or "").strip():
+    if not (step.command.comment or "").strip():
         return ValidationError(_(
             "Possible duplicate of %(cards)s: approve it with a comment acknowledging the duplicate "
             "(in the portal or the API).", cards=numbers(found)), "comment", code="duplicate_acknowledgement_required")
     return None
+
+
+def _found_for_step(step, policy: DuplicatePolicy) -> list[Card]:
+    """The card's duplicates, looked up once per transaction (the guard, then the timeline row)."""
+    cache = step.session.info.setdefault("possible_duplicates", {})
+    if step.card.id not in cache:
+        cache[step.card.id] = find_duplicates(step.session, policy, step.card, step.context.rulebook.calendar.tz)
+    return cache[step.card.id]
 
 
 def needs_acknowledgement(policy: DuplicatePolicy | None, stage: str) -> bool:
@@ -188,7 +204,7 @@ def record_acknowledgement(step) -> None:
     policy = active_policy(step.process)
     if not needs_acknowledgement(policy, step.task.stage):
         return
-    found = find_duplicates(step.session, policy, step.card, step.context.rulebook.calendar.tz)
+    found = _found_for_step(step, policy)
     if found:
         step.notices.timeline(step.run, step.actor, "duplicate_acknowledged", task=step.task,
                               comment=(step.command.comment or "").strip(),
