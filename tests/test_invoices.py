@@ -233,6 +233,7 @@ def test_possible_duplicates_name_the_other_card(make_core, users, invoice):
     with warn.db.read() as session:
         other = session.get(Card, created.card_id)
         assert [item["id"] for item in possible_duplicates(session, warn.rulebook, other)] == [first]
+        assert possible_duplicates(session, warn, other) == possible_duplicates(session, warn.rulebook, other)
         event = session.scalars(select(TimelineEvent).where(TimelineEvent.card_id == created.card_id,
                                                             TimelineEvent.event == "created")).one()
         assert event.data["possible_duplicates"] == [first]

@@ -147,11 +147,13 @@ def warning(found: list[Card]) -> Text:
     return _("Possible duplicate of %(cards)s: check that this invoice is not paid twice.", cards=numbers(found))
 
 
-def possible_duplicates(session: Session, rulebook: RuleBook, card: Card) -> list[dict]:
+def possible_duplicates(session: Session, rules, card: Card) -> list[dict]:
     """The card's possible duplicates now, for the card, the board, the API and Telegram ([] when not compared).
 
-    Each is `{id, stage, amount, invoice_number, invoice_date}` (amount "150000.00", date ISO).
+    `rules` is the RuleBook or the Core (its rules in force). Each item is `{id, stage, amount,
+    invoice_number, invoice_date}` (amount "150000.00", date ISO).
     """
+    rulebook: RuleBook = getattr(rules, "rulebook", rules)
     policy = active_policy(rulebook.process(card.kind))
     if policy is None:
         return []
