@@ -51,14 +51,19 @@ STAGES = (["paid"] * 80 + ["rejected"] * 8 + ["head_approval"] * 5 + ["finance_r
 TARGET_MS = 2.0
 
 
-def rules_at(directory: Path, level: str) -> Path:
-    """A copy of the shipped rules with the duplicate check at `level`."""
-    rules = directory / f"rules-{level}"
-    shutil.copytree(REPO_ROOT / "rules", rules, dirs_exist_ok=True)
+def rules_at(directory: Path, mode: str, level: str) -> Path:
+    """A copy of the shipped rules with the duplicate check at `level`.
+
+    Each mode's file differs (a comment names the mode), so each core has its own rules
+    version and its own registered ruleset, as on and off do: the A/A pair pays the same
+    cost of alternating between rulesets in one process that on vs off pays.
+    """
+    rules = directory / f"rules-{mode}"
+    shutil.copytree(REPO_ROOT / "rules", rules)
     path = rules / "payment.yaml"
     text = path.read_text()
     assert "duplicates:\n  level: warn" in text, "the shipped rules changed: update the bench"
-    path.write_text(text.replace("duplicates:\n  level: warn", f"duplicates:\n  level: {level}"))
+    path.write_text(text.replace("duplicates:\n  level: warn", f"duplicates:\n  level: {level}") + f"# {mode}\n")
     return rules
 
 
@@ -133,7 +138,7 @@ def measure(url: str, workdir: Path, total: int, rounds: int) -> dict:
     """Fill the database, then time filing and approving with the check on and off, interleaved."""
     rng = random.Random(12)
     cores = {mode: Core.from_settings(Settings(database_url=url, data_dir=workdir / "data",
-                                               rules_dir=rules_at(workdir, level), secret_key="bench"))
+                                               rules_dir=rules_at(workdir, mode, level), secret_key="bench"))
              for mode, level in (("on", "warn"), ("off", "off"), ("off2", "off"))}
     schema.upgrade(cores["on"].db)
     with cores["on"].db.write() as session:
