@@ -60,7 +60,8 @@ def drive(core: Core, requests: int) -> dict[str, list[float]]:
     for number in range(requests):
         now = T0 + dt.timedelta(seconds=number)
         created = _timed(samples, "create", lambda: create_card(core, ids["memployee"], now, "payment", CardInput(
-            counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice)))
+            counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice,
+            invoice_number=f"B-{number}", invoice_date=T0.date().isoformat(), vat_rate="22")))
         for stage, login in (("head_approval", "mhead"), ("finance_review", "finance")):
             with core.db.read() as session:
                 task_id = session.scalar(select(Task.id).where(Task.card_id == created.card_id, Task.stage == stage))

@@ -160,7 +160,8 @@ def latency(core: Core, fake: FakeBotApi, employees: list[int], calls: int, spac
     with Bot(core):
         for number in range(calls):
             created = create_card(core, employees[number % len(employees)], utc_now(), "payment", CardInput(
-                counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice))
+                counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice,
+                invoice_number=f"TG-{number}", vat_rate="22"))
             committed[created.card_id] = time.monotonic()
             time.sleep(spacing)
         deadline = time.monotonic() + 30

@@ -26,6 +26,10 @@ class DomainError(Exception):
         """The message in the user's language."""
         return self.text.get(locale)
 
+    def body(self) -> dict:
+        """Extra keys of the API's error body (e.g. the cards a duplicate invoice duplicates); none by default."""
+        return {}
+
 
 class ValidationError(DomainError):
     """Bad input: nothing was written."""

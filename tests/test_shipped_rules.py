@@ -14,7 +14,7 @@ import pytest
 
 from soglasie.rulebook.engine import decide
 from soglasie.rulebook.loader import check_rules, load_rulebook
-from soglasie.rulebook.model import AssigneeRule, DeadlineRule
+from soglasie.rulebook.model import AssigneeRule, DeadlineRule, DuplicatePolicy
 from soglasie.settings import REPO_ROOT
 
 SHIPPED = REPO_ROOT / "rules"
@@ -143,15 +143,24 @@ def test_card_actions(shipped, process, actions):
 
 @pytest.mark.parametrize("process, fields, document, contract", [
     ("payment", {"counterparty": "required", "amount": "required", "cost_item": "required", "subject": "absent",
-                 "validity": "absent", "deadline": "optional"}, ("invoice", "invoice", False, True), "contract"),
+                 "validity": "absent", "deadline": "optional", "invoice_number": "required",
+                 "invoice_date": "required"}, ("invoice", "invoice", False, True), "contract"),
     ("contract", {"counterparty": "required", "amount": "required", "cost_item": "absent", "subject": "required",
-                  "validity": "required", "deadline": "absent"}, ("contract_version", "document", True, True), None),
+                  "validity": "required", "deadline": "absent", "invoice_number": "absent", "invoice_date": "absent"},
+     ("contract_version", "document", True, True), None),
 ])
 def test_card_fields(shipped, process, fields, document, contract):
     card = shipped.process(process).card
     assert dict(card.fields) == fields
     assert (card.document.purpose, card.document.field, card.document.versioned, card.document.required) == document
     assert card.contract_process == contract
+
+
+def test_payment_controls(shipped):
+    payment, contract = shipped.process("payment"), shipped.process("contract")
+    assert payment.card.vat_rates == ("22", "10", "0", "exempt") and contract.card.vat_rates == ()
+    assert payment.duplicates == DuplicatePolicy(level="warn", window_days=5, acknowledge_at=("finance_review",))
+    assert contract.duplicates is None
 
 
 def test_the_calendar(shipped):

@@ -30,9 +30,10 @@ STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not
                 409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
 
 
-def error_json(message: str, field: str | None, status: int, code: str | None = None):
+def error_json(message: str, field: str | None, status: int, code: str | None = None, **extra):
     """The API's error body with its status; `code` is what a client branches on (by status unless given)."""
-    response = jsonify({"error": message, "field": field, "code": code or STATUS_CODES.get(status, "internal")})
+    response = jsonify({"error": message, "field": field, "code": code or STATUS_CODES.get(status, "internal"),
+                        **extra})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="soglasie"'
@@ -62,7 +63,7 @@ def _page(message: str, status: int):
 def handle_domain_error(error: DomainError):
     """A DomainError's status and bilingual message, as JSON or as a page."""
     if is_api_request():
-        return error_json(error.message(locale()), error.field, error.http_status, error.code)
+        return error_json(error.message(locale()), error.field, error.http_status, error.code, **error.body())
     return _page(error.message(locale()), error.http_status)
 
 

@@ -25,6 +25,7 @@ EVENTS = {
     "returned": _l("task back from the deputy"),
     "version_added": _l("uploaded a new version of the document"),
     "revised": _l("approvals start over"),
+    "duplicate_acknowledged": _l("acknowledged the possible duplicate"),
 }
 
 # Events told about the card itself, worded with the process's nouns (see webapp.wording).

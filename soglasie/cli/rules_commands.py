@@ -40,6 +40,9 @@ def _register_rules(subparsers) -> None:
     simulate.add_argument("--created-at", required=True, help="when the card is created (ISO 8601)")
     simulate.add_argument("--initiator", default="memployee", help="initiator login (default: memployee)")
     simulate.add_argument("--amount", help="amount in RUB, e.g. 150000.00")
+    simulate.add_argument("--counterparty-inn", help="check the request for a duplicate invoice of this counterparty")
+    simulate.add_argument("--invoice-number", help="the invoice number (with --counterparty-inn)")
+    simulate.add_argument("--invoice-date", help="the invoice date, YYYY-MM-DD (with --counterparty-inn)")
     simulate.add_argument("--json", action="store_true", help="print a JSON list")
     simulate.set_defaults(handler=guarded(run_simulate))
 
@@ -118,10 +121,11 @@ def run_simulate(args) -> int:
     try:
         with core.session() as session:
             facts.update(initiator_facts_by_login(session, args.initiator))
+            duplicate = _duplicate_outcome(session, rulebook, args, created_at, facts)
 
             def resolve(rule, stage_id):
                 return resolve_login(session, rule, args.initiator, stage_id)
-            rows = simulate(rulebook, args.process, created_at, facts, resolve)
+            rows = duplicate + simulate(rulebook, args.process, created_at, facts, resolve)
     except CardBlocked as blocked:
         raise BadInput(f"the rules block this card: {blocked}") from None
     except SQLAlchemyError as error:
@@ -131,8 +135,39 @@ def run_simulate(args) -> int:
         print(json.dumps(rows, ensure_ascii=False))
     else:
         for row in rows:
+            if row["kind"] == "duplicate":
+                print(f"{row['at']}  duplicate   {row['level']}: {_numbers(row['duplicates']) or 'none'}")
+                continue
             print(f"{row['at']}  {row['kind']:<10}  {row['stage']:<16}  {row['to'] or '(nobody)'}")
     return EXIT_OK
+
+
+def _numbers(ids: list[int]) -> str:
+    return ", ".join(f"possible duplicate of №{card_id}" for card_id in ids)
+
+
+def _duplicate_outcome(session, rulebook, args, created_at: dt.datetime, facts: dict) -> list[dict]:
+    """With --counterparty-inn: the duplicate check's row (`kind: duplicate`), the fact set; a block is BadInput."""
+    from soglasie.process.duplicates import BLOCK, active_policy, hypothetical_duplicates  # noqa: PLC0415
+
+    if args.counterparty_inn is None:
+        if args.invoice_number or args.invoice_date:
+            raise BadInput("--invoice-number and --invoice-date need --counterparty-inn")
+        return []
+    process = rulebook.process(args.process)
+    day = parse_date_or_instant(args.invoice_date, rulebook.calendar.tz, "--invoice-date") \
+        if args.invoice_date else None
+    if isinstance(day, dt.datetime):
+        raise BadInput(f"--invoice-date: {args.invoice_date!r} is not a date (YYYY-MM-DD)")
+    found = hypothetical_duplicates(session, rulebook, process, created_at, args.counterparty_inn.strip(),
+                                    facts.get("amount"), args.invoice_number, day)
+    policy = active_policy(process)
+    level = policy.level if policy is not None else "off"
+    if found and level == BLOCK:
+        raise BadInput(f"the rules block this card: duplicate invoice ({_numbers([card.id for card in found])})")
+    facts["is_possible_duplicate"] = bool(found)
+    return [{"at": created_at.isoformat(), "kind": "duplicate", "stage": None, "to": None, "level": level,
+             "duplicates": [card.id for card in found]}]
 
 
 def run_deadline(args) -> int:

@@ -30,6 +30,9 @@ class Card(Base):
         Index("ix_cards_kind_stage", "kind", "stage"),
         Index("ix_cards_department_kind", "department_id", "kind"),
         Index("ix_cards_initiator_kind", "initiator_id", "kind"),
+        # The duplicate-invoice check: one indexed lookup by number, one by amount (soglasie.process.duplicates).
+        Index("ix_cards_counterparty_invoice_key", "counterparty_id", "invoice_key", "invoice_year"),
+        Index("ix_cards_counterparty_amount", "counterparty_id", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +50,14 @@ class Card(Base):
     subject: Mapped[str | None] = mapped_column(String(500))
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    # The invoice (cards filed before migration 0007 have none): as written, its date, VAT, and
+    # the normalised number with the invoice year (or filing year) that duplicates are found by.
+    invoice_number: Mapped[str | None] = mapped_column(String(100))
+    invoice_date: Mapped[dt.date | None] = mapped_column(Date)
+    vat_rate: Mapped[str | None] = mapped_column(String(8))  # "22", "10", "0", "exempt"
+    vat_amount: Mapped[Decimal | None] = mapped_column(Money)
+    invoice_key: Mapped[str | None] = mapped_column(String(100))
+    invoice_year: Mapped[int | None] = mapped_column()
     stage: Mapped[str] = mapped_column(String(40))
     current_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_runs.id", use_alter=True, name="fk_cards_current_run_id_process_runs")

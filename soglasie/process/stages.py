@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from soglasie.errors import ValidationError
 from soglasie.models import Card, ProcessRun, Task, User
-from soglasie.process import assignees, clock, deputies
+from soglasie.process import assignees, clock, deputies, duplicates
 from soglasie.process.commands import Outcome, ProcessContext
 from soglasie.process.facts import card_facts
 from soglasie.process.notices import NoticeWriter
@@ -90,7 +90,10 @@ def start_run(session: Session, context: ProcessContext, card: Card, actor: User
               event: str | None = None, comment: str | None = None) -> Outcome:
     """Route a card by the rules and put it at its first stage (a new card, a restart, a revision)."""
     process = context.rulebook.process(card.kind)
-    decision = decide(context.rulebook, process.id, card_facts(session, card), now)
+    # Duplicate invoices: the counterparty locked, a duplicate refused under `block` (soglasie.process.duplicates).
+    found = duplicates.check_at_start(session, process, card, context.rulebook.calendar.tz)
+    facts = {**card_facts(session, card), "is_possible_duplicate": bool(found)}
+    decision = decide(context.rulebook, process.id, facts, now)
     if decision.blocks:
         field_name, message = decision.blocks[0]
         raise ValidationError(message, field_name or "amount", code="blocked_by_rule")
@@ -107,6 +110,8 @@ def start_run(session: Session, context: ProcessContext, card: Card, actor: User
     writer.timeline(run, actor, event or ("created" if number == 1 else "restarted"), comment=comment, data={
         "route": list(decision.stages), "rules_version": decision.rules_version,
         "matched_rules": list(decision.matched_rules),
-        "warnings": [message.en for _, message in decision.warnings]})
+        "warnings": [message.en for _, message in decision.warnings],
+        **({"possible_duplicates": [other.id for other in found]} if found else {})})
     enter_stage(session, context, writer, process, run, decision.stages[0], now)
-    return Outcome(card.id, run.stage, warnings=[message for _, message in decision.warnings])
+    warnings = [message for _, message in decision.warnings] + ([duplicates.warning(found)] if found else [])
+    return Outcome(card.id, run.stage, warnings=warnings)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from soglasie.errors import Conflict, DomainError, ValidationError
 from soglasie.i18n import _, gendered
 from soglasie.models import OPEN_STATUSES, Attachment, ContractVersion, ProcessRun, Task
-from soglasie.process import clock
+from soglasie.process import clock, duplicates
 from soglasie.process.conditions import (CARD, ROUTE, TASK, TERMINAL, Guard, Refusal, Situation, Source, Step,
                                          Transition, assignee_or_on_behalf, card_actions_roles)
 from soglasie.process.definitions import PROVIDE_DOCUMENTS
@@ -120,10 +120,13 @@ def _approve(step: Step) -> None:
                           on_behalf_of_id=step.on_behalf_of_id, data=_document_version(step))
     if step.on_behalf_of_id is not None:
         step.notices.approved_on_behalf(step.task, step.actor)
+    duplicates.record_acknowledgement(step)
     _advance_if_stage_done(step)
 
 
-APPROVE = _task_transition("approve", _approve, ON_ROUTE)
+# A possible duplicate invoice: refused under `block`; at an `acknowledge_at` stage approved only with a comment.
+APPROVE = _task_transition("approve", _approve, ON_ROUTE, OPEN_STATUSES,
+                           Guard("duplicate_acknowledged", duplicates.approval_refusal, on_input=True))
 
 
 def _complete(step: Step) -> None:

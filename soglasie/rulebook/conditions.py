@@ -41,6 +41,7 @@ FIELDS: Mapping[str, str] = {
     "contract_remaining": "money",  # what is left of the linked contract's amount (absent: none)
     "exceeds_contract_remaining": "bool",  # the amount is above the linked contract's remainder
     "has_hard_deadline": "bool",  # the request carries a hard deadline
+    "is_possible_duplicate": "bool",  # the same counterparty's invoice may already be filed (`duplicates:`)
     "process": "text",  # the process id, e.g. "payment"
 }
 COMPARISONS = ("==", "!=", ">", ">=", "<", "<=")

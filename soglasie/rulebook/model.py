@@ -34,7 +34,17 @@ SIDE_STAGES = (REJECTED, FROZEN, DOCUMENTS_REQUESTED)
 #   payment_details  the stage's tasks show the payment details and the memo on the task page.
 STAGE_FLAGS = ("payment_details",)
 # The card fields a process may use; each is required, optional or absent in its file.
-CARD_FIELDS = ("counterparty", "amount", "cost_item", "subject", "validity", "deadline")
+CARD_FIELDS = ("counterparty", "amount", "cost_item", "subject", "validity", "deadline", "invoice_number",
+               "invoice_date")
+# Fields a rule file may require of the portal's form while the API (and scripts) may leave them out:
+# the invoice's number and date (older API clients keep working; the duplicate check then uses
+# the amount and the filing date).
+FORM_REQUIRED_ONLY = ("invoice_number", "invoice_date")
+# VAT rates a card may carry: percents as text, and "exempt" (без НДС / VAT exempt).
+VAT_EXEMPT = "exempt"
+DEFAULT_VAT_RATES = ("22", "10", "0", VAT_EXEMPT)
+# What a possible duplicate invoice does: nothing, a warning on the card, or a refusal.
+DUPLICATE_LEVELS = ("off", "warn", "block")
 FIELD_USES = ("required", "optional", "absent")
 
 
@@ -112,6 +122,7 @@ class CardSpec:
     fields: Mapping[str, str]
     document: DocumentSpec | None = None
     contract_process: str | None = None  # the process whose signed cards this card may reference
+    vat_rates: tuple[str, ...] = ()  # the VAT rates the card offers (the first is the form's default); (): no VAT
 
     def uses(self, name: str) -> bool:
         """Whether the card has the field at all (required or optional)."""
@@ -120,6 +131,27 @@ class CardSpec:
     def requires(self, name: str) -> bool:
         """Whether the field must be filled in."""
         return self.fields.get(name) == "required"
+
+
+@dataclass(frozen=True)
+class DuplicatePolicy:
+    """The duplicate-invoice check (`duplicates:` in a process file; docs/rules.md, "Duplicate invoices").
+
+    Two cards of one counterparty are possible duplicates when their normalised invoice numbers
+    are equal within one invoice year, or, when either has no number, their amounts are equal
+    and their invoice dates (else filing dates) are at most `window_days` apart. `level` says
+    what happens: "off", "warn" (filed, shown, approved at `acknowledge_at` stages only with a
+    comment acknowledging it) or "block" (refused when filed, and not approved while it lasts).
+    """
+
+    level: str = "warn"
+    window_days: int = 5
+    acknowledge_at: tuple[str, ...] = ()  # stage ids
+
+    @property
+    def active(self) -> bool:
+        """Whether cards are compared at all."""
+        return self.level != "off"
 
 
 @dataclass(frozen=True)
@@ -267,6 +299,7 @@ class ProcessDefinition:
     portal_path: str = ""  # the URL segment of its cards in the portal, e.g. "requests"
     api_path: str = ""  # the URL segment of its own REST routes, e.g. "payment-requests"
     source: str = ""  # file path
+    duplicates: DuplicatePolicy | None = None  # the duplicate-invoice check; None: not compared
 
     def has_stage(self, stage_id: str) -> bool:
         """Whether `stage_id` is a stage of this process (declared, terminal or a side stage)."""

@@ -6,7 +6,7 @@ from typing import Mapping
 
 from yaml.nodes import Node
 
-from soglasie.rulebook.card_file import read_card, read_nouns, read_path
+from soglasie.rulebook.card_file import read_card, read_duplicates, read_nouns, read_path
 from soglasie.rulebook.model import (
     CARD_ACTIONS,
     ROLES,
@@ -29,7 +29,7 @@ from soglasie.rulebook.policies_file import (
 from soglasie.rulebook.yamlnodes import Reader, did_you_mean, line_of
 
 _REQUIRED = ("process", "title", "nouns", "card", "portal", "api", "stages", "terminal")
-_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation")
+_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation", "duplicates")
 _STAGE_KEYS = ("id", "title", "tasks")
 _TASK_KEYS = ("kind", "title", "assignee", "actions")
 _TASK_OPTIONAL = ("on_behalf", "requires_attachment", "memo", "deadline", "attachment_title")
@@ -49,19 +49,23 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
     api_path = read_path(reader, fields["api"], "api") if "api" in fields else None
     policies = read_sla_policies(reader, fields["sla"], minutes_per_day) if "sla" in fields else {}
     deadlines = read_deadlines(reader, fields["deadlines"]) if "deadlines" in fields else {}
+    before_stages = len(reader.errors)
     stages = _stages(reader, fields["stages"], policies, deadlines) if "stages" in fields else {}
+    stages_broken = len(reader.errors) > before_stages  # then a stage named elsewhere may be the broken one
     terminal = _terminal(reader, fields["terminal"], stages) if "terminal" in fields else None
     actions = _card_actions(reader, fields["card_actions"]) if "card_actions" in fields else {}
     names: set[str] = set()
     routing = read_routing(reader, fields["routing"], stages, names) if "routing" in fields else []
     validations = read_validations(reader, fields["validation"], names) if "validation" in fields else []
+    duplicates = read_duplicates(reader, fields["duplicates"], None if stages_broken else stages, card) \
+        if "duplicates" in fields else None
     if len(reader.errors) > before or terminal is None:
         return None
     return ProcessDefinition(
         id=process_id, title=title, stages=tuple(stages.values()), terminal=terminal[0],
         terminal_title=terminal[1], card_actions=actions, routing=tuple(routing),
         validations=tuple(validations), deadlines={k: v for k, v in deadlines.items() if v},
-        nouns=nouns, card=card, portal_path=portal_path, api_path=api_path, source=source,
+        nouns=nouns, card=card, portal_path=portal_path, api_path=api_path, source=source, duplicates=duplicates,
     )
 
 

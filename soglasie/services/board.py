@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from soglasie.core import Core
 from soglasie.models import OPEN_STATUSES, Card, Counterparty, Department, SlaEvent, Task, User
+from soglasie.process.duplicates import duplicates_among
 from soglasie.rulebook.model import DOCUMENTS_REQUESTED, FROZEN, REJECTED
 from soglasie.services.common import load_actor
 from soglasie.services.queries import CardFilter
@@ -27,7 +28,8 @@ from soglasie.services.views import iso, money
 FINISHED_DAYS = 14  # a Kanban "done" column: the last two weeks
 # Plain rows rather than ORM objects: a board page shows about a hundred tiles.
 TILE_COLUMNS = (Card.id, Card.kind, Card.subject, Card.stage, Card.amount, Card.currency, Card.counterparty_id,
-                Card.initiator_id, Card.current_run_id, Card.created_at, Card.updated_at)
+                Card.initiator_id, Card.current_run_id, Card.created_at, Card.updated_at,
+                Card.invoice_number, Card.invoice_date, Card.invoice_key, Card.invoice_year)
 
 
 def board_stages(core: Core, kind: str) -> list[str]:
@@ -69,6 +71,10 @@ def board(core: Core, actor_id: int, spec: CardFilter, now: dt.datetime, per_col
                             "cards": cards})
         details = card_details(session, [card for column in columns for card in column["cards"]], now,
                                core.rulebook.calendar.tz)
+        # "Possible duplicate of №…" on the tiles where work waits (one query for them all).
+        waiting = [card for column in columns if not column["finished"] for card in column["cards"]]
+        for card_id, others in duplicates_among(session, core.rulebook, process.id, waiting).items():
+            details[card_id]["possible_duplicates"] = [other.id for other in others]
         for column in columns:
             column["cards"] = [details[card.id] for card in column["cards"]]
         in_work = sum(count for stage, count in counts.items() if stage not in finished)
@@ -107,6 +113,7 @@ def _tile(card, tasks, counterparties, names, escalated, now, tz) -> dict:
         "assignees": sorted({names.get(task.assignee_id, "") for task in tasks}),
         "overdue": any(deadline < now for deadline in deadlines),
         "stuck": any(task.id in escalated for task in tasks),
+        "possible_duplicates": [],
     }
 
 

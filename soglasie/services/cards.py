@@ -14,6 +14,7 @@ from typing import Any
 from soglasie.core import Core
 from soglasie.errors import NotFound, ValidationError
 from soglasie.i18n import _
+from soglasie.invoices import clean_invoice
 from soglasie.models import Attachment, Card
 from soglasie.nouns import lowercase_first
 from soglasie.process.engine import start_run
@@ -25,6 +26,7 @@ from soglasie.services.documents import add_document_version
 from soglasie.validation import clean_amount, clean_text
 
 MAX_SUBJECT = 500
+INVOICE_INPUTS = ("invoice_number", "invoice_date", "vat_rate", "vat_amount")  # CardInput's invoice fields
 
 
 @dataclass
@@ -43,6 +45,12 @@ class CardInput:
     contract_id: Any = None
     document: Upload | None = None
     document_field: str = "document"  # the form/API field of the file, for error messages
+    invoice_number: str | None = None
+    invoice_date: Any = None  # YYYY-MM-DD, not in the future
+    vat_rate: str | None = None  # one of the process's `card.vat.rates` ("22", "exempt", …)
+    vat_amount: Any = None  # computed from the amount and the rate when not given
+    # The portal's form: the invoice fields the rule file requires must be there (the API may omit them).
+    asked_by_form: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -105,6 +113,9 @@ def _clean_fields(spec: CardSpec, data: CardInput, core: Core, now: dt.datetime)
         if deadline is not None and deadline <= now:
             raise ValidationError(_("The deadline is in the past."), "deadline")
         values["hard_deadline"] = deadline
+    invoice = clean_invoice(spec, {name: getattr(data, name) for name in INVOICE_INPUTS}, values.get("amount"),
+                            now, core.rulebook.calendar.tz, enforce_required=data.asked_by_form)
+    values.update(vars(invoice))
     return values
 
 

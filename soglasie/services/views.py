@@ -17,6 +17,8 @@ from soglasie.models import (Attachment, Card, ContractVersion, CostItem, Counte
                              TimelineEvent, User)
 from soglasie.process.definitions import task_definition
 from soglasie.process.engine import available_actions
+from soglasie.invoices import payment_purpose
+from soglasie.process.duplicates import possible_duplicates
 from soglasie.process.facts import contract_committed
 from soglasie.rulebook.model import ProcessDefinition, RuleBook
 
@@ -106,17 +108,33 @@ def process_fields(session: Session, card: Card, rulebook: RuleBook) -> dict:
         fields["balance"] = contract_balance(session, card)
     if process.card.contract_process is not None:
         fields.update(linked_contract(session, card))
+    if process.duplicates is not None:
+        fields["possible_duplicates"] = possible_duplicates(session, rulebook, card)
+    if _has_invoice(process):
+        purpose = {locale: payment_purpose(card, locale) for locale in ("ru", "en")}
+        fields["payment_purpose"] = purpose if purpose["ru"] is not None else None
     return fields
 
 
+def _has_invoice(process: ProcessDefinition) -> bool:
+    spec = process.card
+    return spec.uses("invoice_number") or spec.uses("invoice_date") or bool(spec.vat_rates)
+
+
 def _own_fields(card: Card, process: ProcessDefinition) -> dict:
-    """Subject and validity, for the processes whose cards have them."""
+    """Subject and validity, the invoice's number, date and VAT, for the processes whose cards have them."""
     fields = {}
     if process.card.uses("subject"):
         fields["subject"] = card.subject
     if process.card.uses("validity"):
         fields["valid_from"] = card.valid_from.isoformat() if card.valid_from else None
         fields["valid_to"] = card.valid_to.isoformat() if card.valid_to else None
+    if process.card.uses("invoice_number"):
+        fields["invoice_number"] = card.invoice_number
+    if process.card.uses("invoice_date"):
+        fields["invoice_date"] = card.invoice_date.isoformat() if card.invoice_date else None
+    if process.card.vat_rates:
+        fields.update(vat_rate=card.vat_rate, vat_amount=money(card.vat_amount))
     return fields
 
 

@@ -31,7 +31,8 @@ def process_json(process: ProcessDefinition) -> dict:
     card = process.card
     terminal = {"id": process.terminal, "title": text_json(process.terminal_title), "optional": False, "flags": []}
     fields: dict = {name: card.fields.get(name, "absent") for name in CARD_FIELDS}
-    fields.update(document=_document_json(card.document), contract=card.contract_process)
+    fields.update(document=_document_json(card.document), contract=card.contract_process,
+                  vat_rates=list(card.vat_rates))
     return {
         "id": process.id,
         "title": text_json(process.title),

@@ -21,7 +21,8 @@ from webapp.runtime import actor_id, core, locale, now
 
 # The card fields (the rule files' names) → the scalar inputs each one takes.
 SCALAR_INPUTS = {"counterparty": ("counterparty_inn",), "amount": ("amount",), "cost_item": ("cost_item",),
-                 "validity": ("valid_from", "valid_to"), "deadline": ("deadline",)}
+                 "validity": ("valid_from", "valid_to"), "deadline": ("deadline",),
+                 "invoice_number": ("invoice_number",), "invoice_date": ("invoice_date",)}
 CARD_ACTION_PATH = "/<any(restart, freeze, unfreeze):action>"
 
 
@@ -36,6 +37,8 @@ def card_input(process: ProcessDefinition, data: dict) -> CardInput:
         values["subject"] = parsing.text(data, "subject")
     if spec.contract_process is not None:
         values["contract_id"] = parsing.scalar(data, "contract_id")
+    if spec.vat_rates:
+        values.update(vat_rate=parsing.scalar(data, "vat_rate"), vat_amount=parsing.scalar(data, "vat_amount"))
     if spec.document is not None:
         values.update(document=parsing.upload(spec.document.field), document_field=spec.document.field)
     return CardInput(**values)

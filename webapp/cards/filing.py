@@ -84,7 +84,9 @@ def file_card(form, process: ProcessDefinition):
         valid_from=_value(form, "valid_from"), valid_to=_value(form, "valid_to"),
         deadline=_value(form, "deadline") or None, comment=_value(form, "comment"),
         contract_id=_value(form, "contract_id") or None, document=upload,
-        document_field=document.field if document is not None else "document"))
+        document_field=document.field if document is not None else "document",
+        invoice_number=_value(form, "invoice_number"), invoice_date=_value(form, "invoice_date") or None,
+        vat_rate=_value(form, "vat_rate"), vat_amount=_value(form, "vat_amount") or None, asked_by_form=True))
 
 
 def inn_of(picked: str | None) -> str | None:

@@ -8,8 +8,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from soglasie.rulebook.model import ProcessDefinition
+from soglasie.rulebook.model import VAT_EXEMPT, ProcessDefinition
 from webapp.runtime import locale
+from webapp.ui import choices
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.doc,.docx,.xls,.xlsx"
 # The core's field names → the form's, where they differ (a new counterparty's details).
@@ -60,9 +61,32 @@ def _plain_fields(process: ProcessDefinition) -> dict:
         for name, label in (("valid_from", _l("Valid from")), ("valid_to", _l("Valid to"))):
             fields[name] = StringField(label, validators=[Length(max=40)],
                                        render_kw={"type": "date", **_required(spec.requires("validity"))})
+    fields.update(_invoice_fields(process))
     if spec.uses("deadline"):
         fields["deadline"] = StringField(_l("Pay by (optional)"), validators=[Optional(), Length(max=40)],
                                          render_kw={"type": "date"})
+    return fields
+
+
+def _vat_label(rate: str):
+    return _l("VAT exempt") if rate == VAT_EXEMPT else f"{rate} %"
+
+
+def _invoice_fields(process: ProcessDefinition) -> dict:
+    """The invoice's number and date (required as the rule file says) and its VAT rate and amount."""
+    spec, fields = process.card, {}
+    if spec.uses("invoice_number"):
+        fields["invoice_number"] = StringField(_l("Invoice number"), validators=[Length(max=100)], render_kw={
+            "maxlength": 100, "autocomplete": "off", **_required(spec.requires("invoice_number"))})
+    if spec.uses("invoice_date"):
+        fields["invoice_date"] = StringField(_l("Invoice date"), validators=[Length(max=40)],
+                                             render_kw={"type": "date", **_required(spec.requires("invoice_date"))})
+    if spec.vat_rates:
+        rates = choices((rate, _vat_label(rate)) for rate in spec.vat_rates)
+        fields["vat_rate"] = SelectField(_l("VAT rate"), choices=rates, default=spec.vat_rates[0],
+                                         validate_choice=False)
+        fields["vat_amount"] = StringField(_l("VAT amount, ₽ (optional)"), validators=[Optional(), Length(max=40)],
+                                           render_kw={"inputmode": "decimal", "autocomplete": "off"})
     return fields
 
 
