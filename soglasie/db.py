@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,6 +96,18 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    def lock_names(self, session: Session, names) -> None:
+        """Serialise write transactions on `names` until this one ends (login throttling's counters).
+
+        PostgreSQL: transaction-level advisory locks, taken in a fixed order (no deadlocks).
+        SQLite: nothing to do, a write transaction already holds the database's write lock.
+        """
+        if self.is_sqlite:
+            return
+        for name in sorted(set(names)):
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,9 +42,16 @@ def process_context(core: Core) -> ProcessContext:
 
 def run_command(core: Core, command: Command) -> Outcome:
     """Execute one engine command in its own write transaction; a lost race is a Conflict."""
+    with command_transaction(core) as session:
+        return execute(session, process_context(core), command)
+
+
+@contextmanager
+def command_transaction(core: Core) -> Iterator[Session]:
+    """A write transaction for an engine command and what goes with it; a lost race is a Conflict."""
     try:
         with core.db.write() as session:
-            return execute(session, process_context(core), command)
+            yield session
     except StaleDataError:
         raise Conflict(_("Someone else just changed this task — reload the page."), code="stale") from None
 
