@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -25,14 +25,19 @@ def safe_next(target: str | None) -> str | None:
 
     Browsers drop tabs and line breaks from a URL and read `\\` as `/`, so `/%09/evil.example`
     decoded is `//evil.example`: any control character or backslash refuses the target, then
-    what is left must have neither a scheme nor a host and start with exactly one slash.
+    what is left must have neither a scheme nor a host and start with exactly one slash. The
+    same holds once percent-decoded, in case something on the way decodes it once more.
     """
-    if not target or _UNSAFE_IN_TARGET.search(target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+    if not target or not all(_is_local_path(form) for form in (target, unquote(target))):
         return None
     return target.rstrip("?") or None
+
+
+def _is_local_path(target: str) -> bool:
+    if _UNSAFE_IN_TARGET.search(target) or target.startswith("//"):  # "///host" splits with no netloc
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("//")
 
 
 @bp.route("/login", methods=["GET", "POST"])
