@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from soglasie.private_files import create_private
 
 # How long a SQLite writer waits for another writer before giving up ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -28,6 +31,8 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    if url.database not in (None, "", ":memory:") and not url.database.startswith("file:"):
+        create_private(Path(url.database))  # the database holds password hashes: owner only (0600)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
     _configure_sqlite(engine)
     return engine

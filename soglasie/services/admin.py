@@ -23,7 +23,7 @@ from soglasie.services import sessions
 from soglasie.services.common import load_actor
 from soglasie.services.directory import counterparty_view
 from soglasie.services.profile import LOCALES, MIN_PASSWORD_LENGTH
-from soglasie.validation import clean_bank_details, clean_kpp, clean_text
+from soglasie.validation import clean_bank_details, clean_kpp, clean_text, is_id
 
 _CODE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
@@ -49,10 +49,7 @@ def _user_by_login(session: Session, login: str | None, field: str) -> User | No
 def _department(session: Session, department_id, field: str) -> Department | None:
     if department_id in (None, ""):
         return None
-    try:
-        department = session.get(Department, int(department_id))
-    except (TypeError, ValueError, OverflowError):
-        department = None
+    department = session.get(Department, int(department_id)) if is_id(department_id) else None
     if department is None:
         raise ValidationError(_("No such department."), field)
     return department

@@ -64,6 +64,10 @@ def load_actor(session: Session, actor_id: int) -> User:
     return actor
 
 
+# Instants a surface accepts (UTC): room on both sides for working-time arithmetic.
+INSTANT_RANGE = (dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc))
+
+
 def parse_instant(raw, field: str, tz) -> dt.datetime | None:
     """An ISO 8601 instant (an offset-less value is in the company's time zone); None if empty."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -75,7 +79,18 @@ def parse_instant(raw, field: str, tz) -> dt.datetime | None:
             value = dt.datetime.fromisoformat(str(raw).strip())
         except ValueError:
             raise ValidationError(_("Invalid date/time (ISO 8601 expected)."), field) from None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+    return in_range(value if value.tzinfo else value.replace(tzinfo=tz), field)
+
+
+def in_range(value: dt.datetime, field: str) -> dt.datetime:
+    """`value` when it has a UTC instant within INSTANT_RANGE, else a ValidationError naming `field`."""
+    try:  # stored in UTC: 9999-12-31T23:59:59-12:00 has no UTC instant; far years break date arithmetic
+        in_utc = value.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):
+        in_utc = None
+    if in_utc is None or not INSTANT_RANGE[0] <= in_utc < INSTANT_RANGE[1]:
+        raise ValidationError(_("The date/time is out of range."), field)
+    return value
 
 
 def parse_deadline(raw, field: str, calendar) -> dt.datetime | None:
@@ -86,5 +101,5 @@ def parse_deadline(raw, field: str, calendar) -> dt.datetime | None:
         except ValueError:
             raise ValidationError(_("Invalid date."), field) from None
         # A bare date: the end of that day's working hours, even on a day off (the user's date wins).
-        return dt.datetime.combine(day, calendar.work_end, tzinfo=calendar.tz)
+        return in_range(dt.datetime.combine(day, calendar.work_end, tzinfo=calendar.tz), field)
     return parse_instant(raw, field, calendar.tz)

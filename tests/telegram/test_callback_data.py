@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from soglasie.telegram_bot.callback_data import ACTIONS, MAX_BYTES, ButtonPress, sign, verify
+from tests.conftest import SECRET_KEY
 
-SECRET = "test-secret-key"
+SECRET = SECRET_KEY
 BIG = 2**63 - 1  # ids at the top of BIGINT still fit
 
 
