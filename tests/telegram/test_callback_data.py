@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from soglasie.telegram_bot.callback_data import ACTIONS, MAX_BYTES, ButtonPress, sign, verify
-from tests.conftest import SECRET_KEY
 
-SECRET = SECRET_KEY
+SECRET = "test-secret-key"
 BIG = 2**63 - 1  # ids at the top of BIGINT still fit
 
 
