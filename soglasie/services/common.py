@@ -100,6 +100,9 @@ def parse_deadline(raw, field: str, calendar) -> dt.datetime | None:
             day = dt.date.fromisoformat(raw.strip())
         except ValueError:
             raise ValidationError(_("Invalid date."), field) from None
-        # A bare date: the end of that day's working hours, even on a day off (the user's date wins).
-        return in_range(dt.datetime.combine(day, calendar.work_end, tzinfo=calendar.tz), field)
+        # A bare date: the end of that day's working hours, even on a day off (the user's date wins);
+        # 17:00 on a shortened pre-holiday day (Labour Code art. 95).
+        if not INSTANT_RANGE[0].year < day.year < INSTANT_RANGE[1].year:  # the calendar's arithmetic has room
+            raise ValidationError(_("The date/time is out of range."), field)
+        return in_range(calendar.end_of_working_day(day), field)
     return parse_instant(raw, field, calendar.tz)
