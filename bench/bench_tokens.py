@@ -68,7 +68,7 @@ class Writes:
 def build(directory: Path):
     """The demo database, the portal on it, a token for memployee."""
     settings = Settings(database_url=f"sqlite:///{directory / 'soglasie.db'}", data_dir=directory,
-                        rules_dir=REPO_ROOT / "rules", secret_key="bench-secret-key-of-at-least-32-bytes")
+                        rules_dir=REPO_ROOT / "rules", secret_key="bench" * 8)
     core = Core.from_settings(settings)
     schema.upgrade(core.db)
     with core.db.write() as session:
