@@ -329,7 +329,7 @@ def main() -> None:
         counts = fill(db, path, args.requests, seed=7)
         print(f"generated in {time.perf_counter() - started:.1f} s: {counts}")
     settings = Settings(database_url=database_url, data_dir=workdir / "data", rules_dir=REPO_ROOT / "rules",
-                        secret_key="bench")
+                        secret_key="bench" * 8)
     core = Core.from_settings(settings)
     for login in args.logins.split(","):
         report(core, login.strip(), args.rounds)

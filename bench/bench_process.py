@@ -34,7 +34,7 @@ T0 = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.timezone.utc)
 
 def _core(url: str, data_dir: Path) -> Core:
     core = Core.from_settings(Settings(database_url=url, data_dir=data_dir, rules_dir=REPO_ROOT / "rules",
-                                       secret_key="bench"))
+                                       secret_key="bench" * 8))
     schema.upgrade(core.db)
     with core.db.write() as session:
         load_demo(session, T0)

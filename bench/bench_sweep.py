@@ -93,7 +93,7 @@ def measure(url_factory, open_requests: int, due: int, repeats: int) -> tuple[fl
         with tempfile.TemporaryDirectory() as tmp:
             url, cleanup = url_factory(tmp)
             core = Core.from_settings(Settings(database_url=url, data_dir=Path(tmp) / "data",
-                                               rules_dir=REPO_ROOT / "rules", secret_key="bench"))
+                                               rules_dir=REPO_ROOT / "rules", secret_key="bench" * 8))
             try:
                 build(core, open_requests, due)
                 started, cpu_started = time.perf_counter(), time.process_time()

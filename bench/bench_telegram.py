@@ -45,7 +45,7 @@ CHAT_BASE = 8_000_000_000
 
 
 def _core(url: str, data_dir: Path, fake: FakeBotApi) -> Core:
-    settings = Settings(database_url=url, data_dir=data_dir, rules_dir=REPO_ROOT / "rules", secret_key="bench",
+    settings = Settings(database_url=url, data_dir=data_dir, rules_dir=REPO_ROOT / "rules", secret_key="bench" * 8,
                         portal_url="https://soglasie.example.com", telegram_bot_token=fake.token,
                         telegram_api_base_url=fake.base_url)
     core = Core.from_settings(settings)

@@ -23,7 +23,7 @@ class StackConfig:
     airflow_host: str = "127.0.0.1"
     airflow_port: int = 8080
     airflow_user: str = "admin"
-    airflow_password: str = "admin"
+    airflow_password: str | None = None  # None: random, generated once and kept in .airflow/passwords.json
     airflow_parallelism: int = 4
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -9,7 +10,7 @@ import subprocess
 import time
 from typing import Mapping
 
-from devstack.airflow_env import DAG_IDS, airflow_env, prepare_airflow_home
+from devstack.airflow_env import DAG_IDS, admin_password, airflow_env, prepare_airflow_home
 from devstack.config import StackConfig, base_env
 from devstack.supervisor import POLL_S, Interrupted, Service, Supervisor, wait_until_up
 from soglasie.demo import DEMO_PASSWORD, USERS
@@ -51,7 +52,8 @@ def banner(config: StackConfig, started_in: float) -> str:
         f"  Portal      {config.portal_url}",
         f"              logins: {logins}; password: {DEMO_PASSWORD}",
         f"  Airflow     {config.airflow_url}",
-        f"              login: {config.airflow_user} / {config.airflow_password}; DAGs: {', '.join(DAG_IDS)}",
+        f"              login: {config.airflow_user} / {config.airflow_password} (kept in "
+        f"{home / 'passwords.json'}, mode 0600); DAGs: {', '.join(DAG_IDS)}",
         f"              log: {home / 'standalone.log'}",
         ("  Dispatcher  soglasie bot (Telegram: buttons and instant delivery)" if config.settings.telegram_enabled
          else "  Dispatcher  soglasie dispatch (set TELEGRAM_BOT_TOKEN to run the Telegram bot instead)"),
@@ -69,6 +71,7 @@ def init_database(config: StackConfig, env: dict[str, str]) -> None:
 def supervise(config: StackConfig, supervisor: Supervisor, env: dict[str, str]) -> int:
     """Start everything, wait until it answers, then watch until Ctrl-C or a child dies."""
     started = time.monotonic()
+    config = dataclasses.replace(config, airflow_password=admin_password(config))
     jwt_secret = prepare_airflow_home(config)
     for service in services(config, env, jwt_secret):
         supervisor.check_stop()

@@ -29,6 +29,8 @@ _ZIP_TYPES = {
     "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, TIFF, DOC/DOCX, XLS/XLSX"
+# A DOCX or XLSX has tens of entries, rarely hundreds; sniffing refuses a ZIP declaring more.
+MAX_ZIP_ENTRIES = 2000
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,37 @@ def sniff_content_type(data: bytes) -> str | None:
         if data.startswith(magic):
             return content_type
     if data.startswith(b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return None
-        for prefix, content_type in _ZIP_TYPES.items():
-            if any(name.startswith(prefix) for name in names):
-                return content_type
+        return _office_type(data)
     return None
+
+
+def _office_type(data: bytes) -> str | None:
+    """DOCX or XLSX told by the ZIP's entry names; None for any other ZIP or one with too many entries.
+
+    The entry count is read from the end-of-central-directory record first: opening the archive
+    parses every entry, and a small upload can declare hundreds of thousands of them.
+    """
+    declared = _declared_entries(data)
+    if declared is None or declared > MAX_ZIP_ENTRIES:
+        return None
+    try:
+        names = zipfile.ZipFile(BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None
+    if len(names) > MAX_ZIP_ENTRIES:
+        return None
+    for prefix, content_type in _ZIP_TYPES.items():
+        if any(name.startswith(prefix) for name in names):
+            return content_type
+    return None
+
+
+def _declared_entries(data: bytes) -> int | None:
+    """The total entry count of the ZIP's end-of-central-directory record (None: no record found)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))  # the record, then at most a 64 KB comment
+    if end < 0 or len(data) < end + 22:
+        return None
+    return int.from_bytes(data[end + 10:end + 12], "little")  # 0xFFFF (ZIP64) is over the cap too
 
 
 def human_size(size: int) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from soglasie.private_files import create_private
 
 # How long a SQLite writer waits for another writer before giving up ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -27,6 +31,8 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    if url.database not in (None, "", ":memory:") and not url.database.startswith("file:"):
+        create_private(Path(url.database))  # the database holds password hashes: owner only (0600)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
     _configure_sqlite(engine)
     return engine
@@ -95,6 +101,18 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    def lock_names(self, session: Session, names) -> None:
+        """Serialise write transactions on `names` until this one ends (login throttling's counters).
+
+        PostgreSQL: transaction-level advisory locks, taken in a fixed order (no deadlocks).
+        SQLite: nothing to do, a write transaction already holds the database's write lock.
+        """
+        if self.is_sqlite:
+            return
+        for name in sorted(set(names)):
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def dispose(self) -> None:
         """Close every pooled connection."""

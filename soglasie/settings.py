@@ -11,6 +11,7 @@ from soglasie.secret_key import read_secret_key, secret_key_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MIN_SECRET_KEY_BYTES = 32  # sessions and Telegram buttons are signed with it: no short, guessable keys
 
 
 class SettingsError(ValueError):
@@ -46,10 +47,16 @@ class Settings:
         return bool(self.telegram_bot_token)
 
     def require_secret_key(self) -> str:
-        """The secret key, for what signs with it (the portal's sessions, Telegram buttons)."""
+        """The secret key (it signs sessions and Telegram buttons): at least MIN_SECRET_KEY_BYTES long."""
         if not self.secret_key:
             raise SettingsError(f"no secret key: SECRET_KEY is not set and {secret_key_path(self.data_dir)} "
                                 "does not exist; run `soglasie init` to create it, or set SECRET_KEY")
+        size = len(self.secret_key.encode())
+        if size < MIN_SECRET_KEY_BYTES:
+            raise SettingsError(f"the secret key is too short: {size} bytes, at least {MIN_SECRET_KEY_BYTES} are "
+                                "required (a guessable key lets anyone forge sessions and Telegram buttons); set "
+                                "SECRET_KEY to e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`, or "
+                                f"remove {secret_key_path(self.data_dir)} and run `soglasie init` to write a new one")
         return self.secret_key
 
     @classmethod

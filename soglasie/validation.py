@@ -9,6 +9,7 @@ from soglasie.errors import ValidationError
 from soglasie.i18n import _
 
 MAX_AMOUNT = Decimal("999999999999.99")  # fits Money's BigInteger kopecks with a wide margin
+MAX_ID = 2**31 - 1  # the widest id column (PostgreSQL integer): a bigger number is no id at all
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -129,3 +130,20 @@ def clean_text(raw: str | None, field: str, *, required: bool = False, max_lengt
             _("At most %(count)s characters.", count=max_length), field
         )
     return text
+
+
+def is_id(raw) -> bool:
+    """True for a whole number (or its ASCII digits) that fits an id column: 1 … MAX_ID."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int):
+        return 1 <= raw <= MAX_ID
+    text = str(raw if raw is not None else "").strip()
+    return text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= MAX_ID
+
+
+def clean_id(raw, field: str, message=None) -> int:
+    """An id from user input, or a ValidationError naming `field` (never a number the database cannot hold)."""
+    if not is_id(raw):
+        raise ValidationError(message or _("Invalid id."), field)
+    return int(str(raw).strip())

@@ -35,6 +35,7 @@ T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=MSK)
 WITHOUT_POSTGRES = os.environ.get("SOGLASIE_TESTS_WITHOUT_POSTGRES") == "1"
 BACKENDS = ["sqlite"] if WITHOUT_POSTGRES else ["sqlite", "postgresql"]
 _counter = itertools.count()
+SECRET_KEY = "test-secret-key-of-32-bytes-or-more"  # the portal refuses keys under 32 bytes
 
 
 def _prepare(database_url: str) -> None:
@@ -87,7 +88,7 @@ def database_url(request, tmp_path):
 def settings(database_url, tmp_path) -> Settings:
     """Settings for one test: its own database and data directory, the repo's rules."""
     return Settings(database_url=database_url, data_dir=tmp_path / "data", rules_dir=RULES_DIR,
-                    secret_key="test-secret-key")
+                    secret_key=SECRET_KEY)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def _defaults(settings: Settings) -> dict[str, Any]:
         "SOGLASIE_TRUSTED_PROXIES": settings.trusted_proxies,
         "SOGLASIE_LOGIN_LIMIT": 5,
         "SOGLASIE_LOGIN_IP_LIMIT": 30,
+        "SOGLASIE_LOGIN_IP_DELAY_SECONDS": 10,  # past the address limit: one attempt this often
         "SOGLASIE_LOGIN_WINDOW_MINUTES": 15,
         "SOGLASIE_BOARD_PER_COLUMN": 8,
     }

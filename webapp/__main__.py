@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from soglasie.settings import SettingsError
 from webapp import create_app
+from webapp.security import plain_http_warning
 
 
 def main() -> None:
@@ -18,6 +20,9 @@ def main() -> None:
         app = create_app()
     except SettingsError as error:
         raise SystemExit(f"python -m webapp: {error}") from None
+    warning = plain_http_warning(args.host, app.extensions["soglasie"].settings.portal_url)
+    if warning:
+        print(f"python -m webapp: {warning}", file=sys.stderr, flush=True)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Flask, request
 from flask_babel import gettext as _
 from flask.sessions import SecureCookieSessionInterface
@@ -10,11 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
 
 from soglasie.errors import DomainError
+from soglasie.validation import MAX_ID
 
 # No inline scripts or styles anywhere: every asset is a file under /static.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-MAX_ID = 2**31 - 1  # the widest id column (PostgreSQL integer)
 csrf = CSRFProtect()
 
 
@@ -105,3 +107,26 @@ def add_security_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def plain_http_warning(host: str, portal_url: str) -> str | None:
+    """A warning when the portal listens beyond this machine while its address is plain http://, else None.
+
+    Passwords and session cookies would then cross the network unencrypted (docs/operations.md,
+    "Sessions and tokens"); on 127.0.0.1, or behind a TLS proxy (an https:// SOGLASIE_PORTAL_URL), all is well.
+    """
+    if _is_loopback(host) or portal_url.lower().startswith("https://"):
+        return None
+    return (f"warning: the portal listens on {host or '0.0.0.0'} over plain HTTP ({portal_url}): passwords and "
+            "session cookies cross the network unencrypted. Put it behind a TLS reverse proxy (set "
+            "SOGLASIE_PORTAL_URL to the https:// address and SOGLASIE_TRUSTED_PROXIES), or bind it to 127.0.0.1.")
+
+
+def _is_loopback(host: str) -> bool:
+    name = (host or "").strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve anywhere

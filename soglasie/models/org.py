@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from soglasie.models.base import Base, UTCDateTime
@@ -48,6 +48,9 @@ class User(Base):
     telegram_error: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Carried in the session cookie; bumped on logout, deactivation and a password reset so that
+    # every cookie issued before no longer logs anyone in (not even after a reactivation).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     role_rows: Mapped[list["UserRole"]] = relationship(

@@ -78,6 +78,19 @@ def _may_see(session: Session, viewer: User, card: Card, task: Task | None) -> b
 # --- loading and locking --------------------------------------------------------------------
 
 
+def lock_current_run(session: Session, card: Card) -> ProcessRun | None:
+    """Lock the card's current run (as every command does) before numbering what belongs to the card.
+
+    The card is re-read under the lock: a command that committed meanwhile may have started a new run.
+    """
+    while card.current_run_id is not None:
+        run = _lock_run(session, card.current_run_id)
+        session.refresh(card)
+        if card.current_run_id == run.id:
+            return run
+    return None
+
+
 def _lock_run(session: Session, run_id: int) -> ProcessRun:
     """The run, locked for this transaction: concurrent actions on it queue up here.
 

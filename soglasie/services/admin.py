@@ -19,10 +19,11 @@ from soglasie.i18n import _
 from soglasie.models import OPEN_STATUSES, CostItem, Counterparty, Department, Task, User, UserRole
 from soglasie.passwords import hash_password
 from soglasie.rulebook.model import ROLES
+from soglasie.services import sessions
 from soglasie.services.common import load_actor
 from soglasie.services.directory import counterparty_view
 from soglasie.services.profile import LOCALES, MIN_PASSWORD_LENGTH
-from soglasie.validation import clean_bank_details, clean_kpp, clean_text
+from soglasie.validation import clean_bank_details, clean_kpp, clean_text, is_id
 
 _CODE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
@@ -54,10 +55,7 @@ def _user_by_login(session: Session, login: str | None, field: str) -> User | No
 def _department(session: Session, department_id, field: str) -> Department | None:
     if department_id in (None, ""):
         return None
-    try:
-        department = session.get(Department, int(department_id))
-    except (TypeError, ValueError, OverflowError):
-        department = None
+    department = session.get(Department, int(department_id)) if is_id(department_id) else None
     if department is None:
         raise ValidationError(_("No such department."), field)
     return department
@@ -218,10 +216,14 @@ def create_user(core: Core, actor_id: int, now: dt.datetime, *, login: str | Non
         return user.id
 
 
-def update_user(core: Core, actor_id: int, user_id: int, *, name: str | None, email: str | None = None,
-                department_id=None, roles=(), locale: str = "ru", active: bool = True,
+def update_user(core: Core, actor_id: int, user_id: int, now: dt.datetime, *, name: str | None,
+                email: str | None = None, department_id=None, roles=(), locale: str = "ru", active: bool = True,
                 password: str | None = None) -> None:
-    """Change a user's details, roles, department or password, or (de)activate him."""
+    """Change a user's details, roles, department or password, or (de)activate him.
+
+    Deactivating him or resetting his password cuts him off (sessions, API tokens, Telegram):
+    see `sessions.cut_off`.
+    """
     clean_name, clean_email, clean_locale = _clean_profile(name, email, locale)
     clean_roles = _clean_roles(roles)
     secret = _check_password(password, required=False)
@@ -233,6 +235,8 @@ def update_user(core: Core, actor_id: int, user_id: int, *, name: str | None, em
         if user.id == actor_id and (not active or "admin" not in clean_roles):
             raise ValidationError(_("You cannot deactivate yourself or drop your own admin role."), "roles")
         department = _department(session, department_id, "department_id")
+        if (user.active and not active) or secret:
+            sessions.cut_off(session, user, now)
         user.name, user.email, user.locale, user.active = clean_name, clean_email, clean_locale, bool(active)
         user.department_id = department.id if department else None
         if set(clean_roles) != user.roles:

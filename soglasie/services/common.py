@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,9 +42,16 @@ def process_context(core: Core) -> ProcessContext:
 
 def run_command(core: Core, command: Command) -> Outcome:
     """Execute one engine command in its own write transaction; a lost race is a Conflict."""
+    with command_transaction(core) as session:
+        return execute(session, process_context(core), command)
+
+
+@contextmanager
+def command_transaction(core: Core) -> Iterator[Session]:
+    """A write transaction for an engine command and what goes with it; a lost race is a Conflict."""
     try:
         with core.db.write() as session:
-            return execute(session, process_context(core), command)
+            yield session
     except StaleDataError:
         raise Conflict(_("Someone else just changed this task — reload the page."), code="stale") from None
 
@@ -53,6 +62,10 @@ def load_actor(session: Session, actor_id: int) -> User:
     if actor is None or not actor.active:
         raise NotFound(_("User not found or disabled."), "actor")
     return actor
+
+
+# Instants a surface accepts (UTC): room on both sides for working-time arithmetic.
+INSTANT_RANGE = (dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc))
 
 
 def parse_instant(raw, field: str, tz) -> dt.datetime | None:
@@ -66,7 +79,18 @@ def parse_instant(raw, field: str, tz) -> dt.datetime | None:
             value = dt.datetime.fromisoformat(str(raw).strip())
         except ValueError:
             raise ValidationError(_("Invalid date/time (ISO 8601 expected)."), field) from None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+    return in_range(value if value.tzinfo else value.replace(tzinfo=tz), field)
+
+
+def in_range(value: dt.datetime, field: str) -> dt.datetime:
+    """`value` when it has a UTC instant within INSTANT_RANGE, else a ValidationError naming `field`."""
+    try:  # stored in UTC: 9999-12-31T23:59:59-12:00 has no UTC instant; far years break date arithmetic
+        in_utc = value.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):
+        in_utc = None
+    if in_utc is None or not INSTANT_RANGE[0] <= in_utc < INSTANT_RANGE[1]:
+        raise ValidationError(_("The date/time is out of range."), field)
+    return value
 
 
 def parse_deadline(raw, field: str, calendar) -> dt.datetime | None:
@@ -78,5 +102,7 @@ def parse_deadline(raw, field: str, calendar) -> dt.datetime | None:
             raise ValidationError(_("Invalid date."), field) from None
         # A bare date: the end of that day's working hours, even on a day off (the user's date wins);
         # 17:00 on a shortened pre-holiday day (Labour Code art. 95).
-        return calendar.end_of_working_day(day)
+        if not INSTANT_RANGE[0].year < day.year < INSTANT_RANGE[1].year:  # the calendar's arithmetic has room
+            raise ValidationError(_("The date/time is out of range."), field)
+        return in_range(calendar.end_of_working_day(day), field)
     return parse_instant(raw, field, calendar.tz)

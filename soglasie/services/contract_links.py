@@ -21,16 +21,14 @@ from soglasie.process import permissions
 from soglasie.process.facts import NOT_COUNTED_STAGES
 from soglasie.rulebook.model import ProcessDefinition, RuleBook
 from soglasie.services.common import load_actor
+from soglasie.validation import clean_id
 
 
 def check_payable_contract(session: Session, rulebook: RuleBook, payer: ProcessDefinition, contract_id,
                            counterparty_id: int | None, actor: User, now: dt.datetime) -> Card:
     """The contract a card of `payer` may reference: signed, valid today, same counterparty, visible."""
     contracts = rulebook.process(payer.card.contract_process)
-    try:
-        card = session.get(Card, int(contract_id))
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(_("Invalid contract id."), "contract_id") from None
+    card = session.get(Card, clean_id(contract_id, "contract_id", _("Invalid contract id.")))
     if card is None or card.kind != contracts.id or not permissions.can_view(session, actor, card):
         raise ValidationError(_("Contract not found."), "contract_id")
     if card.stage != contracts.terminal:

@@ -5,7 +5,8 @@ PostgreSQL; SQLite's write lock serialises claims), marking them `sending` with 
 delivers them outside any transaction; then records each result. A dispatcher that dies
 mid-delivery leaves its claims to expire, after which another one retries them. Temporary
 failures back off exponentially; permanent ones (the user blocked the bot) are marked and
-shown on the user's profile.
+shown on the user's profile. A message to a deactivated user is never delivered nor retried: it is
+marked `failed` with INACTIVE_RECIPIENT when its turn comes (reactivating him does not resend it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ BATCH_SIZE = 100
 # Temporary failures (429, 5xx, network) are retried for as long as it takes — an outage of
 # a day must not lose a message — but never more often than this once back-off has grown.
 MAX_BACKOFF = dt.timedelta(hours=1)
+# Why a message to a deactivated user was not delivered: it stays in the outbox, marked failed.
+INACTIVE_RECIPIENT = "recipient deactivated"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -47,8 +50,11 @@ def claim(core: Core, now: dt.datetime, channels: tuple[str, ...], limit: int = 
         rows = list(session.scalars(due))
         deliveries = []
         for row in rows:
-            row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now + LEASE
             recipient = session.get(User, row.recipient_id)
+            if not recipient.active:  # deactivated: never delivered, never retried (kept, marked)
+                row.status, row.last_error, row.next_attempt_at = "failed", INACTIVE_RECIPIENT, None
+                continue
+            row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now + LEASE
             deliveries.append(Delivery(
                 id=row.id, recipient_id=row.recipient_id, channel=row.channel, kind=row.kind, text=row.text,
                 card_id=row.card_id, task_id=row.task_id, attempts=row.attempts,

@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from soglasie.attachments import StoredFile
 from soglasie.core import Core
-from soglasie.errors import NotFound, ValidationError
+from soglasie.errors import Conflict, NotFound, ValidationError
 from soglasie.i18n import _, gendered
 from soglasie.nouns import noun_params
 from soglasie.models import Attachment, Card, ContractVersion, User
 from soglasie.process import permissions
-from soglasie.process.engine import Command, execute
+from soglasie.process.engine import Command, execute, lock_current_run
 from soglasie.process.notices import NoticeWriter
-from soglasie.services.common import Upload, load_actor, process_context
+from soglasie.services.common import Upload, command_transaction, load_actor, process_context
 from soglasie.validation import clean_text
 
 
@@ -49,7 +50,15 @@ def add_version(core: Core, actor_id: int, card_id: int, document: Upload | None
     {"version": N, "stage": S, "restarted": whether the approvals started over}.
     """
     comment_text = clean_text(comment, "comment")
-    with core.db.write() as session:
+    try:
+        return _add_version(core, actor_id, card_id, document, now, comment_text, process_id)
+    except IntegrityError:  # another upload took the number (cannot happen under the run lock: belt and braces)
+        raise Conflict(_("Someone else just changed this task — reload the page."), code="stale") from None
+
+
+def _add_version(core: Core, actor_id: int, card_id: int, document: Upload | None, now: dt.datetime,
+                 comment_text: str, process_id: str | None) -> dict:
+    with command_transaction(core) as session:
         actor = load_actor(session, actor_id)
         card = session.get(Card, card_id)
         process = core.rulebook.processes.get(card.kind) if card is not None else None
@@ -63,6 +72,7 @@ def add_version(core: Core, actor_id: int, card_id: int, document: Upload | None
         if document is None:
             raise ValidationError(_("Attach the new version of the %(noun_gen)s.", **noun_params(process)), "document")
         stored = core.store.check(document.data, document.filename, "document")
+        lock_current_run(session, card)  # versions are numbered one at a time (a concurrent upload waits here)
         run_before = card.current_run_id
         version = add_document_version(session, card, actor, stored, spec.purpose, comment_text, now)
         NoticeWriter(session, process_context(core), card, now).timeline(

@@ -18,6 +18,7 @@ from soglasie.services.cards import find_process
 from soglasie.services.common import load_actor
 from soglasie.services.documents import not_found_card
 from soglasie.services.views import card_summaries, card_summary, card_view, iso, task_view
+from soglasie.validation import is_id
 
 MAX_PER_PAGE = 200
 SORTS = {
@@ -90,7 +91,7 @@ def _search_clause(needle: str, kind: str | None, rulebook: RuleBook):
     with_subject = [p.id for p in rulebook.processes.values() if p.card.uses("subject") and kind in (None, p.id)]
     if with_subject:
         clauses.append(Card.kind.in_(with_subject) & Card.subject.ilike(f"%{needle}%"))
-    if needle.isdigit():
+    if is_id(needle):  # a card number; "²" is a digit to str.isdigit, 10**20 is no id
         clauses.append(Card.id == int(needle))
     return or_(*clauses)
 

@@ -25,8 +25,11 @@ from soglasie.services.views import card_summaries as summaries  # one shape for
 from soglasie.services.views import iso
 
 LIST_COUNT_CAP = 500
+EXPORT_CHUNK = 1000  # rows read per short transaction while an export streams
 EXPORT_COLUMNS = ("id", "created_at", "stage", "amount", "currency", "counterparty", "inn", "cost_item_code",
                   "cost_item", "initiator", "department", "deadline", "comment")
+EXPORT_SELECT = (Card.id, Card.created_at, Card.stage, Card.amount, Card.currency, Counterparty.name, Counterparty.inn,
+                 CostItem.code, CostItem.name, User.name, Department.name, Card.hard_deadline, Card.comment)
 
 
 def _check(spec: CardFilter, page: int = 1, per_page: int = 1) -> None:
@@ -51,24 +54,39 @@ def list_page(core: Core, actor_id: int, spec: CardFilter, page: int = 1, per_pa
 
 
 def export_rows(core: Core, actor_id: int, spec: CardFilter, limit: int = 200_000) -> Iterator[tuple]:
-    """Every card of the filtered list as a tuple of EXPORT_COLUMNS, streamed in the list's order."""
+    """Every card of the filtered list as a tuple of EXPORT_COLUMNS, in the list's order.
+
+    The ids are read in one short transaction, then the rows EXPORT_CHUNK at a time, each chunk
+    in a short read of its own: no transaction stays open while a slow client downloads the file
+    (on SQLite an open reader stops the WAL from being checkpointed; on PostgreSQL it holds back
+    vacuum). A card changed meanwhile is exported as it is when its chunk is read.
+    """
     _check(spec)
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
-        tz = core.rulebook.calendar.tz
-        ids = filtered_cards(session, actor, spec, core.rulebook).with_only_columns(Card.id)
-        query = (select(Card.id, Card.created_at, Card.stage, Card.amount, Card.currency, Counterparty.name,
-                        Counterparty.inn, CostItem.code, CostItem.name, User.name, Department.name,
-                        Card.hard_deadline, Card.comment)
-                 .join(Counterparty, Counterparty.id == Card.counterparty_id)
-                 .join(User, User.id == Card.initiator_id)
-                 .outerjoin(CostItem, CostItem.id == Card.cost_item_id)
-                 .outerjoin(Department, Department.id == Card.department_id)
-                 .where(Card.id.in_(ids)).order_by(SORTS[spec.sort], Card.id.desc()).limit(limit))
-        for row in session.execute(query.execution_options(yield_per=1000)):
-            values = list(row)
-            values[1], values[11] = iso(values[1], tz), iso(values[11], tz)
-            yield tuple(values)
+        visible = filtered_cards(session, actor, spec, core.rulebook).with_only_columns(Card.id)
+        ids = list(session.scalars(_export_query(visible, Card.id)
+                                   .order_by(SORTS[spec.sort], Card.id.desc()).limit(limit)))
+    tz = core.rulebook.calendar.tz
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        chunk = ids[start:start + EXPORT_CHUNK]
+        with core.db.read() as session:
+            rows = {row[0]: row for row in session.execute(_export_query(chunk, *EXPORT_SELECT))}
+        for card_id in chunk:
+            if card_id in rows:
+                values = list(rows[card_id])
+                values[1], values[11] = iso(values[1], tz), iso(values[11], tz)
+                yield tuple(values)
+
+
+def _export_query(ids, *columns):
+    """The export's joins (a card without a counterparty is not exported) over the cards `ids`."""
+    return (select(*columns)
+            .join(Counterparty, Counterparty.id == Card.counterparty_id)
+            .join(User, User.id == Card.initiator_id)
+            .outerjoin(CostItem, CostItem.id == Card.cost_item_id)
+            .outerjoin(Department, Department.id == Card.department_id)
+            .where(Card.id.in_(ids)))
 
 
 def my_open_tasks(core: Core, actor_id: int, now: dt.datetime, limit: int = 30) -> dict:

@@ -91,6 +91,11 @@ def test_the_tasks_portal_and_bot_use_one_application_database():
         assert SERVICES[service]["environment"]["SECRET_KEY"] == SERVICES["portal"]["environment"]["SECRET_KEY"]
 
 
+def test_the_portal_is_told_how_many_proxies_to_trust():
+    """Behind a proxy every login would come from the proxy's address without it (issue 11, point 1)."""
+    assert SERVICES["portal"]["environment"]["SOGLASIE_TRUSTED_PROXIES"] == "${SOGLASIE_TRUSTED_PROXIES:-0}"
+
+
 def test_postgres_holds_the_airflow_and_the_soglasie_databases():
     assert SERVICES["postgres"]["environment"]["POSTGRES_DB"] == "airflow"
     assert "/airflow" in SERVICES["airflow-scheduler"]["environment"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]

@@ -58,10 +58,42 @@ def test_every_child_shares_one_database_and_finds_airflow_on_path(config):
     assert names == ["portal", "airflow", "dispatcher"]
 
 
-def test_the_admin_login_is_known_and_the_jwt_secret_persists(config):
-    secret = airflow_env.prepare_airflow_home(config)
-    assert json.loads((config.airflow_home / "passwords.json").read_text()) == {"admin": "admin"}
-    assert len(secret) >= 128 and airflow_env.prepare_airflow_home(config) == secret
+def _started(config):
+    """What `make run` does before starting Airflow: choose the admin's password, prepare .airflow/."""
+    chosen = dataclasses.replace(config, airflow_password=airflow_env.admin_password(config))
+    return chosen, airflow_env.prepare_airflow_home(chosen)
+
+
+def _mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+def test_the_airflow_admin_gets_a_random_private_password_kept_across_starts(config):
+    """Before: admin/admin for everyone (issue 11, point 8)."""
+    first, secret = _started(config)
+    stored = json.loads((config.airflow_home / "passwords.json").read_text())
+    assert stored == {"admin": first.airflow_password} and len(first.airflow_password) >= 20
+    assert first.airflow_password != "admin"
+    assert first.airflow_password in stack.banner(first, 1.0)
+    for name in ("passwords.json", "jwt_secret", "airflow.db"):
+        assert _mode(config.airflow_home / name) == 0o600, name
+    again, secret_again = _started(config)
+    assert again.airflow_password == first.airflow_password and len(secret) >= 128 and secret_again == secret
+
+
+def test_a_stack_that_had_admin_admin_gets_a_random_password(config):
+    config.airflow_home.mkdir(parents=True)
+    (config.airflow_home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
+    started, _secret = _started(config)
+    assert started.airflow_password != "admin"
+
+
+def test_soglasie_airflow_password_still_chooses_it(tmp_path):
+    environ = {"SOGLASIE_DATA_DIR": str(tmp_path / "var"), "SOGLASIE_AIRFLOW_PASSWORD": "chosen-by-the-team"}
+    config = dataclasses.replace(stack_config.StackConfig.from_env(environ), repo=tmp_path)
+    started, _secret = _started(config)
+    assert started.airflow_password == "chosen-by-the-team"
+    assert json.loads((config.airflow_home / "passwords.json").read_text()) == {"admin": "chosen-by-the-team"}
 
 
 @pytest.mark.parametrize("bad", ["0", "70000", "http", "-1"])

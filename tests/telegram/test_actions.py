@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from soglasie.services import actions
 from soglasie.telegram_bot import callback_data
-from tests.conftest import T0
+from tests.conftest import SECRET_KEY, T0
 from tests.helpers import card, file_request, open_task
 from tests.telegram.conftest import CHATS, buttons, link
 
-SECRET = "test-secret-key"
+SECRET = SECRET_KEY
 
 
 def _task_message(fake_api, chat: int, card_id: int) -> dict:

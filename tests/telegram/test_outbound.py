@@ -10,13 +10,13 @@ from soglasie.services.digest import morning_digest
 from soglasie.services.dispatch import dispatch
 from soglasie.services.sweep import sweep
 from soglasie.telegram_bot import callback_data
-from tests.conftest import T0
+from tests.conftest import SECRET_KEY, T0
 from tests.helpers import file_request, open_task
 from tests.telegram.conftest import PORTAL, buttons, link, telegram_rows
 from tests.test_sweeps import ESCALATION_AT, REMINDER_AT
 
 
-def _actions(message: dict, secret: str = "test-secret-key") -> list[str]:
+def _actions(message: dict, secret: str = SECRET_KEY) -> list[str]:
     return [callback_data.verify(secret, b["callback_data"]).action for b in buttons(message) if "callback_data" in b]
 
 

@@ -71,7 +71,7 @@ def test_a_deactivated_users_token_is_refused(client, core, users, bearer):
     from soglasie.services import admin
 
     headers = bearer("memployee")
-    admin.update_user(core, users["admin"], users["memployee"], name="M", roles=["employee"], active=False)
+    admin.update_user(core, users["admin"], users["memployee"], T0, name="M", roles=["employee"], active=False)
     assert client.get("/api/v1/cost-items", headers=headers).status_code == 401
 
 

@@ -82,7 +82,7 @@ def portal(sqlite_template, tmp_path):
     database = tmp_path / "soglasie.db"
     shutil.copy(sqlite_template, database)
     settings = Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path / "data", rules_dir=RULES_DIR,
-                        secret_key="browser-tests")
+                        secret_key="browser-tests-" + "k" * 32)
     core = Core.from_settings(settings)
     app = create_app({"SOGLASIE_CORE": core, "SOGLASIE_CLOCK": TickingClock(T0)})
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from soglasie.services import admin, profile
+from tests.conftest import T0
 from tests.webapp.conftest import csrf_from
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_one_address_guessing_many_names_is_throttled(app, client):
 
 def test_a_deactivated_user_cannot_log_in_and_his_session_ends(core, users, client):
     assert _login(client, "memployee").status_code == 302
-    admin.update_user(core, users["admin"], users["memployee"], name="Максим", roles=["employee"], active=False)
+    admin.update_user(core, users["admin"], users["memployee"], T0, name="Максим", roles=["employee"], active=False)
     assert client.get("/").status_code == 302
     assert _login(client, "memployee").status_code == 401
 

@@ -138,7 +138,7 @@ def user(user_id: int):
     status = 200
     if request.method == "POST":
         result = submit(form, lambda: admin.update_user(
-            core(), actor_id(), user_id, name=form.name.data, email=form.email.data,
+            core(), actor_id(), user_id, now(), name=form.name.data, email=form.email.data,
             department_id=form.department_id.data or None, roles=form.roles.data, locale=form.locale.data,
             active=form.active.data, password=form.password.data or None),
             _("The user is saved."), url_for(".users"))

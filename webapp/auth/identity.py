@@ -26,7 +26,7 @@ class PortalUser(UserMixin):
     session_key: str
 
     def get_id(self) -> str:
-        """Flask-Login's session id: a new password or a deactivation ends old sessions."""
+        """Flask-Login's session id "<id>:<epoch>.<key>": a new epoch or password ends old sessions."""
         return f"{self.id}:{self.session_key}"
 
     def has_role(self, *roles: str) -> bool:
@@ -40,8 +40,14 @@ class PortalUser(UserMixin):
 
 
 def session_key(user: User) -> str:
-    """A short fingerprint of the password hash (changing the password logs sessions out)."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """The user's session epoch and a short fingerprint of his password hash.
+
+    Both travel in the session cookie and are compared on every request: logging out,
+    deactivation or a password reset bumps the epoch (docs/operations.md, "Sessions"), and
+    changing one's password changes the fingerprint, so every cookie issued before stops working.
+    """
+    fingerprint = hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    return f"{user.session_epoch or 0}.{fingerprint}"
 
 
 def snapshot(session, user: User) -> PortalUser:

@@ -116,8 +116,7 @@ def upload(task_id: int):
         """Every chosen file, or a ValidationError when none was chosen."""
         if not files:
             raise ValidationError(_("Choose a file."), "file")
-        for item in files:
-            actions.attach_file(core(), actor_id(), task_id, item, now())
+        actions.attach_files(core(), actor_id(), task_id, files, now())
     return perform(attach, _("File attached."), back_to(url_for(".task", task_id=task_id)))
 
 
