@@ -69,7 +69,7 @@ def backup(settings: Settings, target: Path, now: dt.datetime) -> BackupResult:
     if backend == "sqlite":
         _sqlite_copy(_sqlite_path(url), target / SQLITE_FILE)
     else:
-        _pg_dump(settings.database_url, target / PG_DUMP_FILE)
+        pg_dump_to(settings.database_url, target / PG_DUMP_FILE)
     _copy_tree(settings.attachments_dir, target / ATTACHMENTS)
     files = _checksums(target)
     manifest = {"format": FORMAT, "created_at": now.isoformat(), "backend": backend,
@@ -193,7 +193,7 @@ def _run(command: list[str], env: dict, what: str) -> None:
         raise BackupError(f"{what} failed (exit {done.returncode}): {done.stderr.strip()[:500]}", "database")
 
 
-def _pg_dump(database_url: str, target: Path) -> None:
+def pg_dump_to(database_url: str, target: Path) -> None:
     """One consistent snapshot (pg_dump's own transaction), custom format, without owners."""
     uri, env = _libpq(database_url)
     _run([postgres_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={target}",
