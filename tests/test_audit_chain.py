@@ -165,3 +165,14 @@ def _cli_env(monkeypatch, core) -> None:
     monkeypatch.setenv("DATABASE_URL", core.settings.database_url)
     monkeypatch.setenv("SOGLASIE_DATA_DIR", str(core.settings.data_dir))
     monkeypatch.setenv("SOGLASIE_RULES_DIR", str(core.settings.rules_dir))
+
+
+def test_the_migration_backfills_the_chain_the_writer_computes_and_then_refuses_updates(core, approved):
+    from soglasie import schema
+
+    written = [(row["id"], row["prev_hash"], row["hash"]) for row in _raw_rows(core, approved)]
+    schema.upgrade(core.db, "0006a")  # before the chain: the rows lose their hashes
+    schema.upgrade(core.db)
+    assert [(row["id"], row["prev_hash"], row["hash"]) for row in _raw_rows(core, approved)] == written
+    with pytest.raises(DBAPIError, match="append-only"):
+        _sql(core, "UPDATE timeline_events SET event = 'approved' WHERE card_id = :card", card=approved)

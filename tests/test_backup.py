@@ -212,3 +212,11 @@ def test_the_nightly_backup_is_idempotent_per_run_and_keeps_the_newest(core, tmp
         nightly(core.settings, root, night, keep=2)
     assert sorted(path.name for path in root.iterdir()) == [
         night.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") for night in nights[1:]]
+
+
+def test_a_missing_postgresql_client_program_is_named_with_what_to_install():
+    from soglasie.services.backup import postgres_tool
+
+    assert postgres_tool("pg_dump").endswith("/pg_dump")  # this machine has one (tests start PostgreSQL)
+    with pytest.raises(BackupError, match="pg_dumpx not found .*install the PostgreSQL client programs"):
+        postgres_tool("pg_dumpx")
