@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from soglasie import schema
 from soglasie.cli import main
+from soglasie.services import actions
 from soglasie.services.audit import verify_timeline
+from soglasie.services.common import Upload
 from tests.conftest import T0
-from tests.helpers import approve_stage, card, file_request
+from tests.helpers import approve_stage, card, file_request, open_task
+from tests.support.files import pdf_bytes
 
 LATER = T0 + dt.timedelta(hours=1)
 FIELDS = "id, card_id, run_id, task_id, actor_id, on_behalf_of_id, at, event, stage, comment, data, prev_hash, hash"
@@ -168,11 +173,33 @@ def _cli_env(monkeypatch, core) -> None:
 
 
 def test_the_migration_backfills_the_chain_the_writer_computes_and_then_refuses_updates(core, approved):
-    from soglasie import schema
-
     written = [(row["id"], row["prev_hash"], row["hash"]) for row in _raw_rows(core, approved)]
     schema.upgrade(core.db, "0006a")  # before the chain: the rows lose their hashes
     schema.upgrade(core.db)
     assert [(row["id"], row["prev_hash"], row["hash"]) for row in _raw_rows(core, approved)] == written
     with pytest.raises(DBAPIError, match="append-only"):
         _sql(core, "UPDATE timeline_events SET event = 'approved' WHERE card_id = :card", card=approved)
+
+
+def test_concurrent_appends_to_one_card_queue_on_its_chain_instead_of_forking_it(core, users, invoice):
+    card_id = file_request(core, users, invoice)
+    task = open_task(core, users, card_id, "head_approval")
+    start, errors = threading.Barrier(6), []
+
+    def attach(number: int) -> None:
+        try:
+            start.wait(timeout=30)
+            actions.attach_file(core, users[task["assignee"]], task["id"],
+                                Upload(pdf_bytes(f"note {number}"), f"note-{number}.pdf"), LATER)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=attach, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    rows = _raw_rows(core, card_id)
+    assert sum(row["event"] == "attachment_added" for row in rows) == 6
+    assert verify_timeline(core, card_id).ok

@@ -63,7 +63,7 @@ class NoticeWriter:
     def _chain_head(self, run: ProcessRun | None) -> str:
         """The hash of the card's newest timeline row, its run and card locked first (concurrent appends queue).
 
-        Lock order run → card, as the engine's (`_lock_run`, then the card's stage): no deadlock.
+        Lock order run → card, as the engine's (`_lock_run`, then the card's stage): no new deadlock.
         Heads written in this transaction are remembered on the session (rows may not be flushed yet).
         """
         heads = self.session.info.setdefault(_CHAIN_HEADS, {})
@@ -73,7 +73,9 @@ class NoticeWriter:
             run_id = run.id if run is not None else self.card.current_run_id
             if run_id is not None:
                 self.session.execute(select(ProcessRun.id).where(ProcessRun.id == run_id).with_for_update())
-            self.session.execute(select(Card.id).where(Card.id == self.card.id).with_for_update())
+            # FOR NO KEY UPDATE (PostgreSQL), like the card's own UPDATEs: appenders queue, while rows that merely
+            # refer to the card (KEY SHARE, e.g. a new attachment before its timeline row) do not deadlock with it.
+            self.session.execute(select(Card.id).where(Card.id == self.card.id).with_for_update(key_share=True))
             head = self.session.scalar(select(TimelineEvent.hash).where(TimelineEvent.card_id == self.card.id)
                                        .order_by(TimelineEvent.id.desc()).limit(1))
         return head or chain.GENESIS
