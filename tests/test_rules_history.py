@@ -13,6 +13,7 @@ from sqlalchemy import select
 from soglasie.cli import main
 from soglasie.core import Core
 from soglasie.models import RulesVersion, User
+from soglasie.rulebook.errors import RuleBookError
 from soglasie.settings import REPO_ROOT
 from tests.conftest import T0
 from tests.support.rules import RULES_DIR
@@ -94,17 +95,17 @@ def test_a_sweep_started_while_the_files_are_broken_runs_on_the_stored_version_t
     assert f"running on the last good version {version} stored in the database" in broken.stderr
     assert "payment.yaml:" in broken.stderr  # and says what is wrong, file:line
     _fix(settings)
-    fixed = _sweep_in_a_new_process(settings)
-    assert fixed.returncode == 0 and "last good version" not in fixed.stderr, fixed.stderr
-    versions = [stored for stored, _ in _stored(settings)]
-    assert versions[0] == version and len(versions) == 2 and versions[1] != version
+    fixed = Core.from_settings(settings)  # the next process to start runs on the files again, and stores them
+    assert fixed.rules.fallback is None and fixed.rulebook.version != version
+    fixed.db.dispose()
+    assert [stored for stored, _ in _stored(settings)] == [version, fixed.rulebook.version]
 
 
 def test_without_a_stored_version_broken_files_still_stop_the_process(settings, rules_dir):
     settings = settings.with_overrides(rules_dir=rules_dir)
     _break(settings)
-    result = _sweep_in_a_new_process(settings)
-    assert result.returncode != 0 and "payment.yaml" in result.stderr
+    with pytest.raises(RuleBookError, match="payment.yaml"):
+        Core.from_settings(settings)
 
 
 def test_rules_check_says_which_stored_version_stays_in_force_and_still_exits_1(live, monkeypatch, capsys):
