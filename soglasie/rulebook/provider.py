@@ -54,16 +54,24 @@ class RulesProvider:
             texts = read_rule_texts(self.rules_dir)
             rulebook = load_rulebook_from_texts(self.rules_dir, texts)
         except RuleBookError as error:
-            stored = self.archive.last_good() if self.archive is not None else None
-            if stored is None:
-                raise
-            self.fallback, self.last_errors = stored, tuple(error.errors)
-            self._rejected_version = rules_version(texts) if texts is not None else None
-            log.error("rules in %s are broken (%d errors); running on the last good version %s stored in the "
-                      "database (went live %s):\n%s", self.rules_dir, len(self.last_errors), stored.version,
-                      stored.went_live_at.isoformat(), "\n".join(map(str, self.last_errors)))
-            return load_rulebook_from_texts(self.rules_dir, stored.files)
+            return self._fall_back(error, texts)
         self._went_live(rulebook.version, texts)
+        return rulebook
+
+    def _fall_back(self, error: RuleBookError, texts) -> RuleBook:
+        """The newest stored version instead of broken files; the files' errors are raised when there is none."""
+        stored = self.archive.last_good() if self.archive is not None else None
+        try:
+            rulebook = load_rulebook_from_texts(self.rules_dir, stored.files) if stored is not None else None
+        except RuleBookError:
+            rulebook = None  # a stored version this code no longer accepts is no fallback
+        if rulebook is None:
+            raise error
+        self.fallback, self.last_errors = stored, tuple(error.errors)
+        self._rejected_version = rules_version(texts) if texts is not None else None
+        log.error("rules in %s are broken (%d errors); running on the last good version %s stored in the "
+                  "database (went live %s):\n%s", self.rules_dir, len(self.last_errors), stored.version,
+                  stored.went_live_at.isoformat(), "\n".join(map(str, self.last_errors)))
         return rulebook
 
     def _went_live(self, version: str, texts) -> None:
