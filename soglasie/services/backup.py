@@ -19,6 +19,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -39,6 +40,8 @@ SQLITE_FILE = "soglasie.db"
 PG_DUMP_FILE = "soglasie.pgdump"
 ATTACHMENTS = "attachments"
 _CHUNK = 1 << 20
+# A stored attachment is named by its SHA-256; an upload still being written is a temporary file beside it.
+_STORED_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 class BackupError(Conflict):
@@ -70,7 +73,7 @@ def backup(settings: Settings, target: Path, now: dt.datetime) -> BackupResult:
         _sqlite_copy(_sqlite_path(url), target / SQLITE_FILE)
     else:
         pg_dump_to(settings.database_url, target / PG_DUMP_FILE)
-    _copy_tree(settings.attachments_dir, target / ATTACHMENTS)
+    _copy_tree(settings.attachments_dir, target / ATTACHMENTS, only=_STORED_NAME)
     files = _checksums(target)
     manifest = {"format": FORMAT, "created_at": now.isoformat(), "backend": backend,
                 "database": SQLITE_FILE if backend == "sqlite" else PG_DUMP_FILE, "files": files}
@@ -226,12 +229,12 @@ def _require_empty_target(settings: Settings) -> None:
 # --- files -----------------------------------------------------------------------------------
 
 
-def _copy_tree(source: Path, target: Path) -> None:
-    """Copy every file under `source` (absent: nothing) to the same place under `target`."""
+def _copy_tree(source: Path, target: Path, only: re.Pattern | None = None) -> None:
+    """Copy every file under `source` (absent: nothing), or those whose name matches `only`, to `target`."""
     if not source.is_dir():
         return
     for path in sorted(source.rglob("*")):
-        if path.is_file():
+        if path.is_file() and (only is None or only.fullmatch(path.name)):
             destination = target / path.relative_to(source)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
