@@ -18,10 +18,15 @@ are overdue. Whether a day is a working day is the business calendar's call (`ru
 the schedule's: public holidays and ordinary Saturdays return `skipped_day_off: 1`, while a
 working Saturday (an official transfer) gets its digest.
 
-**Returns** (XCom `return_value`): `recipients`, `tasks`, `skipped_day_off`.
+From 1 November, while next year's production calendar is not known (no transfer decree in
+the `holidays` package, no imported `rules/calendar-YYYY.yaml`), the admins are also told, once
+per ISO week and on days off too, with the command that imports it
+(`soglasie calendar import FILE`).
 
-**Idempotent:** the digest's key is the local day, so a retry or a rerun of the same day
-writes nothing new.
+**Returns** (XCom `return_value`): `recipients`, `tasks`, `skipped_day_off`, `calendar_warnings`.
+
+**Idempotent:** the digest's key is the local day and the calendar warning's the ISO week, so
+a retry or a rerun of the same day writes nothing new.
 
 The application database comes from the Airflow connection `soglasie_db`, else `DATABASE_URL`.
 """

@@ -38,6 +38,7 @@ _MINUTE_US = 60 * _US
 _HOUR_US = 60 * _MINUTE_US
 # A calendar without a single working day for this long is a configuration error, not a loop.
 _MAX_EMPTY_YEARS = 10
+COMPANY_DAY_OFF = "company day off"  # the reason of a day in `extra_days_off`
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -112,7 +113,7 @@ class BusinessCalendar:
     country: str | None = "RU"  # `holidays` country code; None: no public holidays
     extra_days_off: frozenset[dt.date] = frozenset()
     extra_working_days: frozenset[dt.date] = frozenset()
-    extra_shortened_days: frozenset[dt.date] = frozenset()
+    extra_shortened_days: frozenset[dt.date] = frozenset()  # working days (even on a weekend), shortened
     shortened_by: dt.timedelta = dt.timedelta(hours=1)  # art. 95; timedelta(0): the company does not shorten
     official_years: tuple[OfficialYear, ...] = ()  # imported years; they win over the package
     _years: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
@@ -123,9 +124,11 @@ class BusinessCalendar:
         bounds = [self.work_start, *(self.lunch or ()), self.work_end]
         if any(a >= b for a, b in zip(bounds, bounds[1:])):
             raise ValueError("working hours must be start < lunch start < lunch end < end")
-        if self.extra_days_off & self.extra_working_days:
-            day = min(self.extra_days_off & self.extra_working_days)
-            raise ValueError(f"{day} is both an extra day off and an extra working day")
+        for key, days in (("extra_working_days", self.extra_working_days),
+                          ("extra_shortened_days", self.extra_shortened_days)):
+            if self.extra_days_off & days:
+                day = min(self.extra_days_off & days)
+                raise ValueError(f"{day} is both in extra_days_off and in {key}")
         points = [_time_us(value) for value in bounds]
         intervals = tuple(zip(points[0::2], points[1::2]))
         object.__setattr__(self, "_intervals", intervals)
@@ -369,8 +372,8 @@ class BusinessCalendar:
         while day.year == year:
             working = (day.weekday() not in self.weekend and day not in reasons) or day in weekend_work
             if day in self.extra_days_off:
-                reasons[day] = "company day off"
-            elif working or day in self.extra_working_days:
+                reasons[day] = COMPANY_DAY_OFF
+            elif working or day in self.extra_working_days or day in self.extra_shortened_days:
                 is_short = day in shortened and self.shortened_by > dt.timedelta(0)
                 days.append(day.toordinal())
                 short.update((day.toordinal(),) if is_short else ())

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 TRANSFER = "transfer"
+PACKAGE_SOURCE = "holidays package"  # `OfficialYear.source` of a year taken from the package
 _SUBSTITUTED = re.compile(r"^Day off \(substituted from (\d\d)/(\d\d)/(\d{4})\)$")
 _OBSERVED = " (observed)"
 
@@ -58,7 +59,17 @@ def package_year(country: str, year: int) -> OfficialYear:
     days_off = tuple(sorted((day, TRANSFER if day not in real else name)
                             for day, name in names.items() if day.year == year))
     return OfficialYear(year, days_off, frozenset(weekend_work),
-                        frozenset(day for day in shortened if day.year == year), "holidays package")
+                        frozenset(day for day in shortened if day.year == year), PACKAGE_SOURCE)
+
+
+def holiday_names(country: str | None, year: int, language: str) -> dict[dt.date, str]:
+    """The public holidays of `year` by the `holidays` package, named in `language` ("ru" or "en")."""
+    if country is None:
+        return {}
+    import holidays  # noqa: PLC0415 - imported on first use
+
+    table = holidays.country_holidays(country, years=year, language="ru" if language == "ru" else "en_US")
+    return {day: str(name) for day, name in table.items()}
 
 
 def package_has_decree(country: str, year: int) -> bool:

@@ -1,61 +1,74 @@
-"""The calendar against the published Russian production calendars, 2013–2027 (40-hour week)."""
+"""The calendar against the published Russian production calendars, 2013–2027 (40-hour week).
+
+The expected figures are tests/fixtures/production_calendar/published.yaml (its source is stated there).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from soglasie.business_calendar import BusinessCalendar
+from soglasie.production_calendar import TRANSFER
+from soglasie.rulebook.calendar_import import parse_xml
 from tests.rulebook.rules_helpers import msk
+from tests.rulebook.test_calendar_import import XML_2014
 
 CAL = BusinessCalendar()
-
-# year: (working days, working hours, the shortened pre-holiday days) as published by the Ministry
-# of Labour. 2027 is the decree as the `holidays` package knows it.
-YEARS = {
-    2013: (247, 1970, ["02-22", "03-07", "04-30", "05-08", "06-11", "12-31"]),
-    2015: (247, 1971, ["04-30", "05-08", "06-11", "11-03", "12-31"]),
-    2016: (247, 1974, ["02-20", "11-03"]),  # Saturday 20 Feb worked instead of Monday 22 Feb
-    2017: (247, 1973, ["02-22", "03-07", "11-03"]),
-    2018: (247, 1970, ["02-22", "03-07", "04-28", "05-08", "06-09", "12-29"]),
-    2019: (247, 1970, ["02-22", "03-07", "04-30", "05-08", "06-11", "12-31"]),
-    # 2020 and 2021 without the presidential non-working days (not holidays of the calendar).
-    2020: (248, 1979, ["04-30", "05-08", "06-11", "11-03", "12-31"]),
-    2021: (247, 1972, ["02-20", "04-30", "06-11", "11-03"]),
-    2022: (247, 1973, ["02-22", "03-05", "11-03"]),
-    2023: (247, 1973, ["02-22", "03-07", "11-03"]),
-    2024: (248, 1979, ["02-22", "03-07", "05-08", "06-11", "11-02"]),
-    2025: (247, 1972, ["03-07", "04-30", "06-11", "11-01"]),
-    2026: (247, 1972, ["04-30", "05-08", "06-11", "11-03"]),
-    2027: (247, 1972, ["02-20", "04-30", "06-11", "11-03"]),
-}
-
-# Per month: (working days, hours) for January … December.
-MONTHS = {
-    2023: [(17, 136), (18, 143), (22, 175), (20, 160), (20, 160), (21, 168),
-           (21, 168), (23, 184), (21, 168), (22, 176), (21, 167), (21, 168)],
-    2024: [(17, 136), (20, 159), (20, 159), (21, 168), (20, 159), (19, 151),
-           (23, 184), (22, 176), (21, 168), (23, 184), (21, 167), (21, 168)],
-    2025: [(17, 136), (20, 160), (21, 167), (22, 175), (18, 144), (19, 151),
-           (23, 184), (21, 168), (22, 176), (23, 184), (19, 151), (22, 176)],
-    2026: [(15, 120), (19, 152), (21, 168), (22, 175), (19, 151), (21, 167),
-           (23, 184), (21, 168), (22, 176), (22, 176), (20, 159), (22, 176)],
-}
+PUBLISHED = yaml.safe_load((Path(__file__).parent / "fixtures" / "production_calendar" / "published.yaml")
+                           .read_text(encoding="utf-8"))
+YEARS = sorted(year for year in PUBLISHED if isinstance(year, int))
+# The holidays package lacks 10 March 2014 (8 March fell on a Saturday) and the published shortened
+# 24 February: that year is right only once the official file is imported (as a company would).
+OFFICIAL = BusinessCalendar(official_years=(parse_xml("calendar.xml", XML_2014),))
 
 
 def _year_span(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
 
 
-@pytest.mark.parametrize("year", sorted(YEARS))
-def test_working_days_hours_and_shortened_days_per_year(year):
-    days, hours, shortened = YEARS[year]
+def _days(year: int, predicate) -> list[str]:
     start, end = _year_span(year)
-    assert CAL.working_days_in_year(year) == days
-    assert CAL.working_minutes_in(start, end) == hours * 60
-    found = [day.strftime("%m-%d") for day in CAL.working_days(start, end) if CAL.is_shortened_day(day)]
-    assert found == shortened
+    return [day.strftime("%m-%d") for day in (start + dt.timedelta(days=n) for n in range((end - start).days))
+            if predicate(day)]
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_working_days_and_hours_per_year(year):
+    published = PUBLISHED[year]
+    assert OFFICIAL.working_days_in_year(year) == published["days"]
+    assert OFFICIAL.working_minutes_in(*_year_span(year)) == published["hours"] * 60
+
+
+@pytest.mark.parametrize("year, month", [(year, month) for year in YEARS for month in range(1, 13)])
+def test_working_days_and_hours_per_month(year, month):
+    start = dt.date(year, month, 1)
+    end = dt.date(year + month // 12, month % 12 + 1, 1)
+    expected = PUBLISHED[year]["months"][month - 1]
+    assert [len(OFFICIAL.working_days(start, end)), OFFICIAL.working_minutes_in(start, end) // 60] == expected
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_shortened_day(year):
+    assert _days(year, OFFICIAL.is_shortened_day) == PUBLISHED[year]["shortened"]
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_transfer(year):
+    assert _days(year, lambda day: day.weekday() >= 5 and OFFICIAL.is_working_day(day)) == \
+        PUBLISHED[year]["working_weekend_days"]
+    assert _days(year, lambda day: OFFICIAL.day_off_reason(day) == TRANSFER) == \
+        PUBLISHED[year]["transferred_days_off"]
+
+
+@pytest.mark.parametrize("year", [year for year in YEARS if year != 2014])
+def test_the_package_alone_gives_the_published_year(year):
+    assert (CAL.working_days_in_year(year), CAL.working_minutes_in(*_year_span(year))) == \
+        (OFFICIAL.working_days_in_year(year), OFFICIAL.working_minutes_in(*_year_span(year)))
 
 
 @pytest.mark.xfail(strict=True, reason="the holidays package lacks 10 March 2014 (8 March fell on a Saturday) "
@@ -64,11 +77,13 @@ def test_2014_from_the_package():
     assert (CAL.working_days_in_year(2014), CAL.working_minutes_in(*_year_span(2014)) // 60) == (247, 1970)
 
 
-@pytest.mark.parametrize("year, month", [(year, month) for year in MONTHS for month in range(1, 13)])
-def test_working_days_and_hours_per_month(year, month):
-    start = dt.date(year, month, 1)
-    end = dt.date(year + month // 12, month % 12 + 1, 1)
-    assert (len(CAL.working_days(start, end)), CAL.working_minutes_in(start, end) // 60) == MONTHS[year][month - 1]
+@pytest.mark.parametrize("year", [2020, 2021])
+def test_a_company_marks_the_presidential_non_working_days_as_extra_days_off(year):
+    days_off = frozenset(dt.date(year, int(day[:2]), int(day[3:])) for day in PUBLISHED["presidential_days_off"][year])
+    company = BusinessCalendar(extra_days_off=days_off)
+    expected = PUBLISHED["with_presidential_days_off"][year]
+    assert company.working_days_in_year(year) == expected["days"]
+    assert company.working_minutes_in(*_year_span(year)) == expected["hours"] * 60
 
 
 @pytest.mark.parametrize("day, minutes, reason", [
@@ -132,17 +147,3 @@ def test_overrides_mark_a_shortened_day_and_days_off():
 def test_a_cut_longer_than_the_day_is_refused():
     with pytest.raises(ValueError):
         BusinessCalendar(shortened_by=dt.timedelta(hours=8))
-
-
-# The working weekend days of the transfer decrees (every other year has none).
-WORKING_WEEKEND_DAYS = {
-    2016: ["02-20"], 2018: ["04-28", "06-09", "12-29"], 2021: ["02-20"], 2022: ["03-05"],
-    2024: ["04-27", "11-02", "12-28"], 2025: ["11-01"], 2027: ["02-20"],
-}
-
-
-@pytest.mark.parametrize("year", range(2013, 2028))
-def test_working_weekend_days_of_the_decrees(year):
-    start, end = _year_span(year)
-    found = [day.strftime("%m-%d") for day in CAL.working_days(start, end) if day.weekday() >= 5]
-    assert found == WORKING_WEEKEND_DAYS.get(year, [])

@@ -163,7 +163,7 @@ def test_morning_digest_once_per_working_day(core, users, invoice):
     file_request(core, users, invoice)
     file_request(core, users, invoice, who="pemployee")
     nine = dt.datetime(2026, 12, 2, 9, 0, tzinfo=MSK)
-    assert morning_digest(core, nine) == {"recipients": 2, "tasks": 2, "skipped_day_off": 0}
+    assert morning_digest(core, nine) == {"recipients": 2, "tasks": 2, "skipped_day_off": 0, "calendar_warnings": 0}
     assert morning_digest(core, nine)["recipients"] == 2  # counted, but not written twice
     digest = inbox(core, users, "mhead")[0]
     assert digest["kind"] == "digest" and "ООО «Косметик Пак»" in digest["text"]

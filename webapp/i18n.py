@@ -7,6 +7,7 @@ import functools
 from decimal import Decimal, InvalidOperation
 
 from babel.dates import format_datetime as babel_datetime
+from babel.dates import get_day_names, get_month_names
 from flask import Flask, g, request, session
 from flask_babel import Babel, format_timedelta
 from flask_login import current_user
@@ -47,6 +48,20 @@ def _instant(value) -> dt.datetime | None:
 def _month_names(code: str) -> tuple[str, ...]:
     """Abbreviated month names in `code` as Babel spells them in dates ("дек.", "Dec")."""
     return ("",) + tuple(babel_datetime(dt.datetime(2024, month, 15), "MMM", locale=code) for month in range(1, 13))
+
+
+@functools.cache
+def month_names(code: str) -> tuple[str, ...]:
+    """Full stand-alone month names, index 1–12 ("Январь", "January"), for calendars."""
+    names = get_month_names("wide", "stand-alone", locale=code)
+    return ("",) + tuple(names[month][:1].upper() + names[month][1:] for month in range(1, 13))
+
+
+@functools.cache
+def weekday_names(code: str) -> tuple[str, ...]:
+    """Short weekday names, Monday first ("Пн", "Mo"), for calendar grids."""
+    names = get_day_names("short", "stand-alone", locale=code)
+    return tuple(names[day][:1].upper() + names[day][1:] for day in range(7))
 
 
 def when(value, with_time: bool = True) -> str:

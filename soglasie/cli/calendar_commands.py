@@ -14,7 +14,7 @@ from pathlib import Path
 from soglasie.cli.rules_commands import (EXIT_BAD_INPUT, EXIT_OK, BadInput, guarded, parse_instant, parse_number,
                                          rules_dir)
 
-_MARKS = {"working": " ", "shortened": "*", "off": "-", "weekend_work": "+"}
+_MARKS = {"working": " ", "shortened": "*", "weekend_work": "+"}  # any day off: "-"
 _LEGEND = "* shortened (an hour less)  - day off  + working weekend day"
 
 
@@ -103,20 +103,19 @@ def run_month(args) -> int:
     return EXIT_OK
 
 
-def _kind(calendar, day: dt.date) -> str:
-    if not calendar.is_working_day(day):
-        return "off"
-    if calendar.is_shortened_day(day):
-        return "shortened"
-    return "weekend_work" if day.weekday() in calendar.weekend else "working"
+def _mark(calendar, day: dt.date) -> str:
+    from soglasie.calendar_year import day_kind  # noqa: PLC0415
+
+    return _MARKS.get(day_kind(calendar, day), "-")
 
 
 def month_grid(calendar, year: int, month: int) -> list[str]:
     """The lines of `calendar month`: a Monday-first grid, a legend, the days off and the totals."""
-    first = dt.date(year, month, 1)
-    end = dt.date(year + month // 12, month % 12 + 1, 1)
-    days = [first + dt.timedelta(days=n) for n in range((end - first).days)]
-    cells = ["    "] * first.weekday() + [f"{day.day:>3}{_MARKS[_kind(calendar, day)]}" for day in days]
+    from soglasie.calendar_year import month_days, month_span, totals  # noqa: PLC0415
+
+    first, end = month_span(year, month)
+    days = month_days(year, month)
+    cells = ["    "] * first.weekday() + [f"{day.day:>3}{_mark(calendar, day)}" for day in days]
     lines = [f"{month_names.month_name[month]} {year}", " Mo  Tu  We  Th  Fr  Sa  Su"]
     lines += ["".join(cells[row:row + 7]).rstrip() for row in range(0, len(cells), 7)]
     lines.append(_LEGEND)
@@ -124,8 +123,8 @@ def month_grid(calendar, year: int, month: int) -> list[str]:
         reason = calendar.day_off_reason(day)
         if reason not in (None, "weekend"):
             lines.append(f"{day.day:>3}: {reason}")
-    lines.append(f"{len(calendar.working_days(first, end))} working days, "
-                 f"{_hours(calendar.working_minutes_in(first, end))} hours")
+    working, minutes = totals(calendar, first, end)
+    lines.append(f"{working} working days, {_hours(minutes)} hours")
     return lines
 
 

@@ -43,8 +43,8 @@ def read_calendar(reader: Reader, root: Node, official_years: tuple[OfficialYear
         return BusinessCalendar(work_start=hours[0], work_end=hours[1], lunch=lunch, official_years=official_years,
                                 **settings)
     except ValueError as error:
-        where = fields.get("shortened_days") if "shortened_days" in str(error) else None
-        reader.error(where or fields.get("lunch") or fields["working_hours"], str(error))
+        key = next((key for key in ("extra_days_off", "shortened_days") if key in str(error)), None)
+        reader.error(fields.get(key) or fields.get("lunch") or fields["working_hours"], str(error))
         return None
 
 

@@ -12,6 +12,7 @@ import re
 
 from yaml.nodes import MappingNode, Node
 
+from soglasie.calendar_year import IMPORT_COMMAND, missing_next_year
 from soglasie.production_calendar import OfficialYear
 from soglasie.rulebook.yamlnodes import Reader, describe
 
@@ -105,14 +106,10 @@ def _quoted(text: str) -> str:
 
 
 def next_year_warning(calendar, today: dt.date) -> str | None:
-    """From 1 November: a warning when next year has no official data yet (None otherwise).
-
-    The transfer decree for next year is published in the autumn; January's reminders must not
-    be computed on a calendar without it.
-    """
-    year = today.year + 1
-    if today.month < 11 or calendar.has_official_data(year):
+    """From 1 November: a warning when next year has no official data yet (None otherwise)."""
+    year = missing_next_year(calendar, today)
+    if year is None:
         return None
     return (f"the production calendar of {year} is not known yet (no transfer decree in the holidays package, "
-            f"no calendar-{year}.yaml): import the published calendar with "
-            f"`soglasie calendar import calendar.xml` before 1 January")
+            f"no calendar-{year}.yaml): import the published calendar with `{IMPORT_COMMAND}` "
+            f"(FILE: the XML production calendar or a date,type CSV) before 1 January")

@@ -37,6 +37,12 @@ def _admin(session: Session, actor_id: int) -> User:
     return actor
 
 
+def require_admin(core: Core, actor_id: int) -> None:
+    """PermissionDenied unless the actor is an admin (for pages that read no table)."""
+    with core.db.read() as session:
+        _admin(session, actor_id)
+
+
 def _user_by_login(session: Session, login: str | None, field: str) -> User | None:
     """The active user with this login; None for an empty value."""
     if not login:
@@ -301,8 +307,7 @@ def update_cost_item(core: Core, actor_id: int, cost_item_id: int, *, name: str 
 
 def rules_status(core: Core, actor_id: int) -> dict:
     """The rules in force (version, processes, files as on disk) and the last validation errors."""
-    with core.db.read() as session:
-        _admin(session, actor_id)
+    require_admin(core, actor_id)
     rulebook = core.rulebook  # reading it also picks up changed files
     fallback = core.rules.fallback  # started while the files were broken: the stored version is in force
     files = _stored_files(fallback) if fallback is not None else _files_on_disk(rulebook)

@@ -76,6 +76,7 @@ def parse_deadline(raw, field: str, calendar) -> dt.datetime | None:
             day = dt.date.fromisoformat(raw.strip())
         except ValueError:
             raise ValidationError(_("Invalid date."), field) from None
-        # A bare date: the end of that day's working hours, even on a day off (the user's date wins).
-        return dt.datetime.combine(day, calendar.work_end, tzinfo=calendar.tz)
+        # A bare date: the end of that day's working hours, even on a day off (the user's date wins);
+        # 17:00 on a shortened pre-holiday day (Labour Code art. 95).
+        return calendar.end_of_working_day(day)
     return parse_instant(raw, field, calendar.tz)

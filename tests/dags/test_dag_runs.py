@@ -102,9 +102,9 @@ def test_morning_digest_on_a_working_day_and_not_on_saturday(core, users, invoic
     file_request(core, users, invoice)
     wednesday = run_dag("morning_digest", dt.datetime(2026, 12, 2, 9, 0, tzinfo=MSK))
     assert wednesday.state == "success"
-    assert wednesday.counts == {"recipients": 1, "tasks": 1, "skipped_day_off": 0}
+    assert wednesday.counts == {"recipients": 1, "tasks": 1, "skipped_day_off": 0, "calendar_warnings": 0}
     saturday = run_dag("morning_digest", dt.datetime(2026, 12, 5, 9, 0, tzinfo=MSK))
-    assert saturday.counts == {"recipients": 0, "tasks": 0, "skipped_day_off": 1}
+    assert saturday.counts == {"recipients": 0, "tasks": 0, "skipped_day_off": 1, "calendar_warnings": 0}
 
 
 def test_notification_dispatch_without_external_channels_has_nothing_to_do(core, users, invoice, run_dag):

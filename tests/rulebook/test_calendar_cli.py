@@ -59,3 +59,27 @@ def test_month_marks_shortened_days(capsys):
 def test_bad_input_is_one_line_on_stderr_and_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, "") and message in err and len(err.splitlines()) == 1
+
+
+# Every instant below lands on, or runs across, a shortened pre-holiday day (ends at 17:00).
+@pytest.mark.parametrize("argv, out", [
+    # 22 Feb 2024 ends at 17:00 (7 h); 23 Feb is a holiday, 24–25 the weekend: the 8th hour on 26 Feb.
+    (["calendar", "add", "--from", "2024-02-22T09:00+03:00", "--hours", "8"], "2024-02-26T10:00:00+03:00"),
+    (["calendar", "add", "--from", "2024-02-22T09:00+03:00", "--hours", "7"], "2024-02-22T17:00:00+03:00"),
+    # Saturday 2 Nov 2024, a working Saturday and the eve of 4 November: 7 h, then 3–4 Nov off.
+    (["calendar", "add", "--from", "2024-11-02T09:00+03:00", "--hours", "8"], "2024-11-05T10:00:00+03:00"),
+    # Saturday 1 Nov 2025, the same: 16:00 + 1 h is 17:00; from 16:30 the rest runs on 5 Nov.
+    (["calendar", "add", "--from", "2025-11-01T16:00", "--hours", "1"], "2025-11-01T17:00:00+03:00"),
+    (["calendar", "add", "--from", "2025-11-01T16:30", "--hours", "1"], "2025-11-05T09:30:00+03:00"),
+    # Saturday 20 Feb 2027 (worked instead of Monday 22 Feb), the eve of 23 February.
+    (["calendar", "add", "--from", "2027-02-20T09:00", "--hours", "8"], "2027-02-24T10:00:00+03:00"),
+    (["calendar", "add", "--from", "2026-04-30T16:00", "--hours", "2"], "2026-05-04T10:00:00+03:00"),
+    # The accounting deadline on 30 April 2026 is the end of a shortened day: 17:00.
+    (["rules", "deadline", "--process", "payment", "--arrived-at", "2026-04-30T10:00"], "2026-04-30T17:00:00+03:00"),
+    (["rules", "deadline", "--process", "payment", "--arrived-at", "2026-04-29T14:00"], "2026-04-30T17:00:00+03:00"),
+    (["rules", "deadline", "--process", "payment", "--arrived-at", "2026-04-20T14:00", "--deadline", "2026-04-30"],
+     "2026-04-30T17:00:00+03:00"),
+    (["rules", "deadline", "--process", "payment", "--arrived-at", "2025-10-31T14:00"], "2025-11-01T17:00:00+03:00"),
+])
+def test_instants_on_shortened_days(capsys, argv, out):
+    assert run(capsys, *argv) == (0, out + "\n", "")

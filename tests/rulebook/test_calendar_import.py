@@ -162,4 +162,22 @@ def test_rules_check_warns_from_november_when_next_year_is_unknown(capsys, rules
     code, out, err = run(capsys, "rules", "check", str(directory), "--today", today)
     assert code == 0 and out.startswith("OK: rules version")
     assert ("the production calendar of 2028 is not known yet" in err) is warned
-    assert ("soglasie calendar import calendar.xml" in err) is warned
+    assert ("`soglasie calendar import FILE`" in err) is warned
+
+
+def test_an_extra_shortened_day_is_a_working_day_even_on_a_weekend(rules_copy):
+    text = (rules_copy() / "calendar.yaml").read_text(encoding="utf-8")
+    saturday = text.replace("extra_shortened_days: []", "extra_shortened_days: [2026-12-26]")
+    calendar = load_calendar(rules_copy({"calendar.yaml": saturday}))
+    assert calendar.working_minutes_on(dt.date(2026, 12, 26)) == 420
+    assert calendar.end_of_working_day(dt.date(2026, 12, 26)).hour == 17
+
+
+def test_a_day_both_off_and_shortened_is_refused_at_its_line(rules_copy):
+    text = (rules_copy() / "calendar.yaml").read_text(encoding="utf-8")
+    text = text.replace("extra_days_off: []", "extra_days_off: [2026-12-30]")
+    text = text.replace("extra_shortened_days: []", "extra_shortened_days: [2026-12-30]")
+    errors = check_rules(rules_copy({"calendar.yaml": text}))
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if row.startswith("extra_days_off:"))
+    assert [(Path(error.path).name, error.line) for error in errors] == [("calendar.yaml", line)], errors
+    assert "2026-12-30 is both in extra_days_off and in extra_shortened_days" in errors[0].message

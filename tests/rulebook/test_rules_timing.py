@@ -13,6 +13,7 @@ from soglasie.rulebook.loader import load_rulebook
 from soglasie.rulebook.model import AssigneeRule, DeadlineRule
 from soglasie.rulebook.sla import sla_schedule
 from soglasie.rulebook.timeline import CardBlocked, simulate
+from soglasie.services.common import parse_deadline
 from tests.rulebook.rules_helpers import msk, real_text
 
 OPS = AssigneeRule("role", "ops_manager")
@@ -149,6 +150,29 @@ def test_simulate_lists_the_first_stage_timeline_with_logins(rulebook):
         {"at": "2026-12-01T13:00:00+03:00", "kind": "reminder", "stage": "head_approval", "to": "mhead"},
         {"at": "2026-12-01T15:00:00+03:00", "kind": "escalation", "stage": "head_approval", "to": "ops"},
     ]
+
+
+def test_simulate_ends_a_shortened_day_at_17(rulebook):
+    # Wednesday 29 Apr 2026, 14:00: 30 Apr works 09:00–17:00, 1–3 May are off.
+    timeline = simulate(rulebook, "payment", msk(2026, 4, 29, 14), {"initiator": "memployee"}, resolve)
+    assert [(row["at"], row["kind"]) for row in timeline] == [
+        ("2026-04-29T18:00:00+03:00", "check"),
+        ("2026-04-30T13:00:00+03:00", "check"),
+        ("2026-05-04T10:00:00+03:00", "check"),  # 14:00–17:00 on 30 Apr, the 12th hour on 4 May
+        ("2026-05-04T15:00:00+03:00", "check"),
+        ("2026-05-04T15:00:00+03:00", "reminder"),
+        ("2026-05-04T16:00:00+03:00", "escalation"),
+    ]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2026-04-30", msk(2026, 4, 30, 17)),  # the eve of 1 May: a shortened day ends at 17:00
+    ("2026-04-29", msk(2026, 4, 29, 18)),
+    ("2025-11-01", msk(2025, 11, 1, 17)),  # a shortened working Saturday
+    ("2026-05-01", msk(2026, 5, 1, 18)),  # a day off, taken as written
+])
+def test_a_hard_deadline_date_is_the_end_of_that_working_day(rulebook, raw, expected):
+    assert parse_deadline(raw, "deadline", rulebook.calendar) == expected
 
 
 def test_simulate_follows_routing_overrides_and_refuses_blocked_cards(rules_copy):

@@ -431,3 +431,30 @@ def test_a_requisition_is_filed_shown_on_its_board_and_approved_in_the_browser(b
     finally:
         tab.close()
     assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"
+
+
+# --- the production calendar on the admin's rules page ------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_production_calendar_on_the_rules_page_fits_a_phone(browser, portal, tmp_path, language):
+    base, _core = portal
+    tab = Portal(browser, base, language, tmp_path)
+    try:
+        tab.login("admin")
+        tab.page.goto(f"{base}/admin/rules?year=2024#calendar")
+        assert tab.page.locator("[data-testid=production-calendar] table.calendar-month").count() == 12
+        assert "day-shortened" in tab.page.get_attribute("td[data-date='2024-11-02']", "class")
+        tab.page.select_option("#calendar-year", "2026")
+        tab.click(".year-picker button[type=submit]")
+        assert tab.page.url.endswith("/admin/rules?year=2026#calendar")
+        tab.page.set_viewport_size({"width": 375, "height": 800})
+        width = tab.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the rules page is {width} px wide at 375 px"
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.page.locator("[data-testid=production-calendar]").screenshot(
+            path=str(ARTIFACTS / f"portal-admin-rules-calendar-section-375px-{language}.png"))
+        tab.shoot("admin-rules-calendar")
+    finally:
+        tab.close()
+    assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from soglasie.services import admin, directory
+from soglasie.services import admin, calendar_admin, directory
 from webapp.admin.forms import CostItemForm, CounterpartyForm
 from webapp.admin.routes import bp, submit
-from webapp.runtime import actor_id, core, now
+from webapp.i18n import month_names, weekday_names
+from webapp.runtime import actor_id, core, locale, now
 
 
 @bp.route("/counterparties", methods=["GET", "POST"])
@@ -82,5 +83,7 @@ def cost_item(cost_item_id: int):
 
 @bp.get("/rules")
 def rules():
-    """The rules in force: version, validation status, processes and the files (read-only)."""
-    return render_template("admin/rules.html", rules=admin.rules_status(core(), actor_id()))
+    """The rules in force (version, status, processes, files) and the production calendar of a year."""
+    calendar = calendar_admin.calendar_page(core(), actor_id(), now(), request.args.get("year", type=int), locale())
+    return render_template("admin/rules.html", rules=admin.rules_status(core(), actor_id()), calendar=calendar,
+                           month_names=month_names(locale()), weekday_names=weekday_names(locale()))
