@@ -150,3 +150,15 @@ def _rules_page(app, users) -> str:
     response = client.get("/admin/rules")
     assert response.status_code == 200
     return response.get_data(as_text=True)
+
+
+def test_init_stores_the_version_of_a_fresh_installation(tmp_path, rules_dir, monkeypatch, capsys):
+    monkeypatch.setenv("SOGLASIE_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.setenv("SOGLASIE_RULES_DIR", str(rules_dir))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["rules", "history"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert "  4 files  " in line

@@ -74,6 +74,17 @@ class RulesProvider:
                   stored.went_live_at.isoformat(), "\n".join(map(str, self.last_errors)))
         return rulebook
 
+    def store_in_force(self) -> None:
+        """Store the version in force now, read from its files (e.g. once `soglasie init` created the table)."""
+        if self.archive is None or self.fallback is not None:
+            return
+        try:
+            texts = read_rule_texts(self.rules_dir)
+        except (OSError, RuleBookError):
+            return
+        if rules_version(texts) == self._rulebook.version:
+            self.archive.record(self._rulebook.version, texts)
+
     def _went_live(self, version: str, texts) -> None:
         """The files are in force: no fallback any more, and the archive stores the version."""
         self.fallback = None
