@@ -38,6 +38,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from soglasie import schema  # noqa: E402
 from soglasie.core import Core  # noqa: E402
+from soglasie.process.chain import GENESIS, row_hash  # noqa: E402
 from soglasie.db import Database  # noqa: E402
 from soglasie.demo import load_demo  # noqa: E402
 from soglasie.models import Card, CostItem, Counterparty, Department, User, UserRole  # noqa: E402
@@ -110,6 +111,7 @@ class Generator:
         self.users = world["users"]
         self.initiators = [v for k, v in world["users"].items() if k.startswith("emp") or k.endswith("employee")]
         self.rows = {name: [] for name in ("cards", "runs", "tasks", "timeline", "attachments", "outbox")}
+        self.chain_heads: dict[int, str] = {}
         self.task_id = self.event_id = self.message_id = 0
 
     def card(self, card_id: int) -> None:
@@ -184,11 +186,14 @@ class Generator:
             "sla_consumed_minutes": 0, "version": 1})
 
     def event(self, card_id, at, actor, event, stage) -> None:
-        """One timeline row."""
+        """One timeline row, chained to the card's previous one as the portal writes it (soglasie/process/chain.py)."""
         self.event_id += 1
-        self.rows["timeline"].append({"id": self.event_id, "card_id": card_id, "run_id": card_id, "at": at,
-                                      "actor_id": actor, "event": event, "stage": stage, "comment": None,
-                                      "data": {}})
+        row = {"id": self.event_id, "card_id": card_id, "run_id": card_id, "task_id": None, "at": at,
+               "actor_id": actor, "on_behalf_of_id": None, "event": event, "stage": stage, "comment": None,
+               "data": {}}
+        row["prev_hash"] = self.chain_heads.get(card_id, GENESIS)
+        row["hash"] = self.chain_heads[card_id] = row_hash(row["prev_hash"], row)
+        self.rows["timeline"].append(row)
 
     def message(self, recipient, card_id, at, read: bool) -> None:
         """One inbox message."""

@@ -77,11 +77,11 @@ def _created(n: int, due: int) -> dt.datetime:
 
 
 def _reset_due(core: Core, due: int) -> None:
-    """Make the first `due` tasks due again, as new (their SLA items deleted)."""
-    from soglasie.models import OutboxMessage, SlaEvent, TimelineEvent
+    """Make the first `due` tasks due again, as new (their SLA items deleted; the timeline is append-only and stays)."""
+    from soglasie.models import OutboxMessage, SlaEvent
 
     with core.db.write() as session:
-        for model in (SlaEvent, OutboxMessage, TimelineEvent):
+        for model in (SlaEvent, OutboxMessage):
             session.execute(model.__table__.delete())
         session.execute(Task.__table__.update().where(Task.id <= due).values(next_check_at=DUE_CREATED))
 

@@ -8,6 +8,7 @@ from soglasie.attachments import AttachmentStore
 from soglasie.db import Database
 from soglasie.rulebook.model import RuleBook
 from soglasie.rulebook.provider import RulesProvider
+from soglasie.rules_archive import RulesArchive
 from soglasie.settings import Settings
 
 
@@ -22,11 +23,16 @@ class Core:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Core":
-        """Connect to the configured database and rules directory (no schema changes)."""
+        """Connect to the configured database and rules directory (no schema changes).
+
+        The rules version in force is stored in the database; broken files at start fall back on
+        the newest stored version (soglasie/rules_archive.py).
+        """
+        db = Database.from_url(settings.database_url)
         return cls(
             settings=settings,
-            db=Database.from_url(settings.database_url),
-            rules=RulesProvider(settings.rules_dir),
+            db=db,
+            rules=RulesProvider(settings.rules_dir, archive=RulesArchive(db)),
             store=AttachmentStore(settings.attachments_dir, settings.max_upload_bytes),
         )
 

@@ -34,12 +34,19 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_bot_username: str | None = None
+    backup_dir: Path | None = None  # None: <data dir>/backups (the nightly `backup` DAG)
+    backup_keep: int = 7  # how many nightly backups the `backup` DAG keeps
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def attachments_dir(self) -> Path:
         """Where uploaded files are stored, by content hash."""
         return self.data_dir / "attachments"
+
+    @property
+    def backups_dir(self) -> Path:
+        """Where the nightly backups go: SOGLASIE_BACKUP_DIR, else <data dir>/backups."""
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -79,6 +86,8 @@ class Settings:
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
+            backup_dir=Path(env["SOGLASIE_BACKUP_DIR"]).resolve() if env.get("SOGLASIE_BACKUP_DIR") else None,
+            backup_keep=_whole_number(env, "SOGLASIE_BACKUP_KEEP", 7),
         )
 
     def with_overrides(self, **changes) -> "Settings":

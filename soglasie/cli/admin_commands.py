@@ -38,6 +38,7 @@ def run_init(args) -> int:
     data_dir = core.settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     schema.upgrade(core.db)
+    core.rules.store_in_force()  # the rules_versions table may only exist now
     print(f"Schema is up to date: {core.db.engine.url.render_as_string(hide_password=True)}")
     # A key from SECRET_KEY or an existing file is in use: never replace it (sessions would end).
     if not core.settings.secret_key and create_secret_key(data_dir):

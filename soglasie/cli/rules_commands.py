@@ -1,8 +1,9 @@
-"""`soglasie rules check|simulate|deadline`, and the parsing helpers the calendar commands share.
+"""`soglasie rules check|history|simulate|deadline`, and the parsing helpers the calendar commands share.
 
 Times are ISO 8601; a time without an offset is in the calendar's time zone; output is ISO
 8601 with the offset. Bad input prints one clear line on stderr and exits 2. Only
-`rules simulate` opens the database (to resolve assignees from the org structure).
+`rules simulate` (to resolve assignees from the org structure), `rules history` and a failing
+`rules check` (to name the stored version still in force) open the database.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def _register_rules(subparsers) -> None:
     check.add_argument("dir", nargs="?", help="rules directory (default: SOGLASIE_RULES_DIR or ./rules)")
     check.add_argument("--today", help="the date the next-year check is made on (default: today, YYYY-MM-DD)")
     check.set_defaults(handler=guarded(run_check))
+
+    history = actions.add_parser("history", help="the rules versions that went live, newest first")
+    history.set_defaults(handler=guarded(run_history))
 
     simulate = actions.add_parser("simulate", help="the timeline of a new card if nobody acts")
     simulate.add_argument("--process", required=True, help="process id, e.g. payment")
@@ -86,9 +90,63 @@ def run_check(args) -> int:
         for problem in error.errors:
             print(problem)
         print(f"rules check: {len(error.errors)} error(s)", file=sys.stderr)
+        stored = _last_stored(args)
+        if stored is not None:
+            print(f"in force instead: the last good rules version {stored.version}, stored in the database "
+                  f"(went live {stored.went_live_at.isoformat()}); processes run on it until the files are fixed")
         return EXIT_INVALID_RULES
     print(f"OK: rules version {rulebook.version} ({len(rulebook.files)} files)")
     _warn_next_year(rulebook.calendar, args)
+    return EXIT_OK
+
+
+def _last_stored(args):
+    """The newest rules version stored in the configured database, when DIR is the configured rules directory.
+
+    Anything that stops reading it (no database yet, another directory checked) just leaves the line out.
+    """
+    from soglasie.settings import Settings  # noqa: PLC0415 - only when the files are broken
+
+    try:
+        settings = Settings.from_env()
+        if rules_dir(args).resolve() != settings.rules_dir.resolve() or not _database_exists(settings):
+            return None
+        history = _archive(settings).history()
+    except Exception:  # noqa: BLE001 - the check's verdict stands without this line
+        return None
+    return history[0] if history else None
+
+
+def _database_exists(settings) -> bool:
+    """False for a SQLite file that is not there (connecting would create it)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    url = make_url(settings.database_url)
+    return url.get_backend_name() != "sqlite" or bool(url.database) and Path(url.database).exists()
+
+
+def _archive(settings):
+    from soglasie.db import Database  # noqa: PLC0415
+    from soglasie.rules_archive import RulesArchive  # noqa: PLC0415
+
+    return RulesArchive(Database.from_url(settings.database_url))
+
+
+def run_history(args) -> int:
+    """`rules history`: every stored rules version with when it went live and which process loaded it."""
+    from soglasie.settings import Settings  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    try:
+        history = _archive(settings).history() if _database_exists(settings) else []
+    except SQLAlchemyError as error:
+        raise BadInput(f"cannot read the rules history from the database ({type(error).__name__}); "
+                       "has `soglasie init` been run?") from None
+    if not history:
+        print("no rules version stored yet (a process stores the version it loads)")
+    for stored in history:
+        print(f"{stored.went_live_at.isoformat()}  {stored.version}  {len(stored.files)} files  {stored.loaded_by}")
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from soglasie.models.process import (
     Task,
     TimelineEvent,
 )
+from soglasie.models.rules_version import RulesVersion
 
 __all__ = [
     "OPEN_STATUSES",
@@ -30,6 +31,7 @@ __all__ = [
     "Money",
     "OutboxMessage",
     "ProcessRun",
+    "RulesVersion",
     "SlaEvent",
     "Task",
     "TelegramConversation",

@@ -176,7 +176,11 @@ class Attachment(Base):
 
 
 class TimelineEvent(Base):
-    """One line of a card's history; rows are only ever inserted."""
+    """One line of a card's history; rows are only ever inserted (the database refuses UPDATE and DELETE).
+
+    `prev_hash` and `hash` chain a card's rows (soglasie/process/chain.py): `hash` covers the
+    row's content and `prev_hash`, the hash of the card's previous row.
+    """
 
     __tablename__ = "timeline_events"
 
@@ -191,6 +195,9 @@ class TimelineEvent(Base):
     stage: Mapped[str | None] = mapped_column(String(40))
     comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # NULL only in a row written around the one writer (NoticeWriter.timeline): `audit verify` names it.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])

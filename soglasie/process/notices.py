@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -11,12 +12,19 @@ from sqlalchemy.orm import Session
 from soglasie.models import OPEN_STATUSES, Absence, Card, OutboxMessage, ProcessRun, Task, TimelineEvent, User, UserRole
 from soglasie.notifications import messages
 from soglasie.notifications.outbox import Notice, enqueue
+from soglasie.process import chain
 from soglasie.process.commands import ProcessContext
 from soglasie.process.definitions import task_definition
 from soglasie.rulebook.model import ProcessDefinition, StageDefinition, TaskDefinition, Text
 
 
 LOCALES = ("ru", "en")
+_CHAIN_HEADS = "soglasie_timeline_heads"  # session.info key: card id -> hash of its newest row in this transaction
+
+
+def json_roundtrip(data: dict) -> dict:
+    """`data` as the JSON column gives it back (tuples become lists), so the chain hashes what is stored."""
+    return json.loads(json.dumps(data))
 
 
 class NoticeWriter:
@@ -35,15 +43,42 @@ class NoticeWriter:
     def timeline(self, run: ProcessRun | None, actor: User | None, event: str, *, task: Task | None = None,
                  comment: str | None = None, on_behalf_of_id: int | None = None,
                  stage: str | None = None, data: dict | None = None) -> TimelineEvent:
-        """Append one timeline row (the timeline is insert-only)."""
+        """Append one timeline row (the timeline is insert-only), chained to the card's previous row.
+
+        This is the one place timeline rows are written: the chain (soglasie/process/chain.py)
+        is computed here, under the run lock, for every event of every caller.
+        """
         row = TimelineEvent(
             card_id=self.card.id, run_id=run.id if run else None, task_id=task.id if task else None,
             at=self.now, actor_id=actor.id if actor else None, on_behalf_of_id=on_behalf_of_id,
             event=event, stage=stage or (task.stage if task else (run.stage if run else None)),
-            comment=comment, data={**(data or {}), **self._deputy_data(task, actor)},
+            comment=comment, data=json_roundtrip({**(data or {}), **self._deputy_data(task, actor)}),
         )
+        row.prev_hash = self._chain_head(run)
+        row.hash = chain.row_hash(row.prev_hash, {name: getattr(row, name) for name in chain.HASHED_FIELDS})
+        self.session.info.setdefault(_CHAIN_HEADS, {})[self.card.id] = row.hash
         self.session.add(row)
         return row
+
+    def _chain_head(self, run: ProcessRun | None) -> str:
+        """The hash of the card's newest timeline row, its run and card locked first (concurrent appends queue).
+
+        Lock order run → card, as the engine's (`_lock_run`, then the card's stage): no new deadlock.
+        Heads written in this transaction are remembered on the session (rows may not be flushed yet).
+        """
+        heads = self.session.info.setdefault(_CHAIN_HEADS, {})
+        if self.card.id in heads:
+            return heads[self.card.id]
+        with self.session.no_autoflush:
+            run_id = run.id if run is not None else self.card.current_run_id
+            if run_id is not None:
+                self.session.execute(select(ProcessRun.id).where(ProcessRun.id == run_id).with_for_update())
+            # FOR NO KEY UPDATE (PostgreSQL), like the card's own UPDATEs: appenders queue, while rows that merely
+            # refer to the card (KEY SHARE, e.g. a new attachment before its timeline row) do not deadlock with it.
+            self.session.execute(select(Card.id).where(Card.id == self.card.id).with_for_update(key_share=True))
+            head = self.session.scalar(select(TimelineEvent.hash).where(TimelineEvent.card_id == self.card.id)
+                                       .order_by(TimelineEvent.id.desc()).limit(1))
+        return head or chain.GENESIS
 
     # --- messages -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from soglasie.core import Core
@@ -23,6 +24,7 @@ from soglasie.services import sessions
 from soglasie.services.common import load_actor
 from soglasie.services.directory import counterparty_view
 from soglasie.services.profile import LOCALES, MIN_PASSWORD_LENGTH
+from soglasie.services.views import iso
 from soglasie.validation import clean_bank_details, clean_kpp, clean_text, is_id
 
 _CODE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
@@ -311,17 +313,16 @@ def rules_status(core: Core, actor_id: int) -> dict:
     """The rules in force (version, processes, files as on disk) and the last validation errors."""
     require_admin(core, actor_id)
     rulebook = core.rulebook  # reading it also picks up changed files
-    files = []
-    for path in rulebook.files:
-        try:
-            content = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            content = None
-        files.append({"name": path.rsplit("/", 1)[-1], "path": path, "content": content})
+    fallback = core.rules.fallback  # started while the files were broken: the stored version is in force
+    files = _stored_files(fallback) if fallback is not None else _files_on_disk(rulebook)
+    tz = rulebook.calendar.tz
     return {
         "version": rulebook.version,
         "directory": str(core.rules.rules_dir),
         "valid": not core.rules.last_errors,
+        "fallback": {"version": fallback.version, "went_live_at": iso(fallback.went_live_at, tz),
+                     "loaded_by": fallback.loaded_by} if fallback is not None else None,
+        "history": _rules_history(core, tz),
         "errors": [{"file": error.path.rsplit("/", 1)[-1], "line": error.line, "message": error.message}
                    for error in core.rules.last_errors],
         "processes": [{"id": process.id, "title": process.title, "terminal_title": process.terminal_title,
@@ -330,3 +331,31 @@ def rules_status(core: Core, actor_id: int) -> dict:
                       for process in rulebook.processes.values()],
         "files": files,
     }
+
+
+def _files_on_disk(rulebook) -> list[dict]:
+    files = []
+    for path in rulebook.files:
+        try:
+            content = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            content = None
+        files.append({"name": path.rsplit("/", 1)[-1], "path": path, "content": content})
+    return files
+
+
+def _stored_files(stored) -> list[dict]:
+    """The files of the stored version in force, as the database keeps them."""
+    return [{"name": name, "path": name, "content": data.decode("utf-8")}
+            for name, data in sorted(stored.files.items())]
+
+
+def _rules_history(core: Core, tz, limit: int = 10) -> list[dict]:
+    """The newest stored rules versions (empty without an archive or a readable table)."""
+    archive = core.rules.archive
+    try:
+        history = archive.history()[:limit] if archive is not None else []
+    except SQLAlchemyError:
+        return []
+    return [{"version": item.version, "went_live_at": iso(item.went_live_at, tz), "loaded_by": item.loaded_by}
+            for item in history]

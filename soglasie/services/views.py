@@ -21,6 +21,7 @@ from soglasie.invoices import payment_purpose
 from soglasie.process.duplicates import possible_duplicates
 from soglasie.process.facts import contract_committed
 from soglasie.rulebook.model import ProcessDefinition, RuleBook
+from soglasie.services.audit import card_chain_break
 
 
 def iso(at: dt.datetime | None, tz: ZoneInfo) -> str | None:
@@ -90,10 +91,12 @@ def card_view(session: Session, card: Card, viewer: User, rulebook: RuleBook, no
         "run": {"number": run.number, "route": list(run.route), "rules_version": run.rules_version,
                 "resume_stage": run.resume_stage, "asking_stage": run.asking_stage} if run else None,
         "tasks": [task_view(session, task, viewer, rulebook, card, now) for task in tasks],
+        "rules_version": run.rules_version if run else None,
         "timeline": timeline_view(session, card, tz),
         "attachments": attachments_view(session, card, tz),
         "actions": available_card_actions(session, card, viewer, process),
     })
+    view.update(history_check(session, card))
     view.update(process_fields(session, card, rulebook))
     return view
 
@@ -220,6 +223,13 @@ def card_summaries(session: Session, cards: list[Card], rulebook: RuleBook) -> l
         row.update(_own_fields(card, rulebook.process(card.kind)))
         rows.append(row)
     return rows
+
+
+def history_check(session: Session, card: Card) -> dict:
+    """`history_verified` (the timeline's hash chain holds) and, when not, the first row that breaks it."""
+    problem = card_chain_break(session, card.id)
+    return {"history_verified": problem is None,
+            "history_problem": {"row_id": problem.row_id, "problem": problem.problem} if problem else None}
 
 
 def timeline_view(session: Session, card: Card, tz: ZoneInfo) -> list[dict]:

@@ -126,3 +126,20 @@ def test_the_connection_wins_over_database_url(core, users, invoice, run_dag, ta
     file_request(core, users, invoice)
     result = run_dag("sla_sweep", ESCALATION_AT)
     assert result.state == "success" and result.counts["reminder"] == 1
+
+
+def test_backup_writes_a_verified_snapshot_into_the_backup_dir_and_a_retry_writes_nothing(
+        core, users, invoice, run_dag, task_env, tmp_path):
+    from soglasie.services.backup import verify
+
+    file_request(core, users, invoice)
+    task_env.setenv("SOGLASIE_BACKUP_DIR", str(tmp_path / "nightly"))
+    task_env.setenv("SOGLASIE_BACKUP_KEEP", "1")
+    night = dt.datetime(2026, 12, 2, 2, 30, tzinfo=MSK)
+    result = run_dag("backup", night)
+    assert result.state == "success" and result.counts["bytes"] > 0
+    (directory,) = (tmp_path / "nightly").iterdir()
+    assert directory.name == result.counts["backup"] == "20261201T233000Z" and verify(directory) is None
+    assert run_dag("backup", night).counts == {**result.counts, "bytes": 0}
+    run_dag("backup", night + dt.timedelta(days=1))
+    assert [path.name for path in (tmp_path / "nightly").iterdir()] == ["20261202T233000Z"]
