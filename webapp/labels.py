@@ -25,6 +25,7 @@ EVENTS = {
     "returned": _l("task back from the deputy"),
     "version_added": _l("uploaded a new version of the document"),
     "revised": _l("approvals start over"),
+    "commented": _l("commented"),
 }
 
 # Events told about the card itself, worded with the process's nouns (see webapp.wording).
@@ -89,6 +90,7 @@ NOTIFICATION_KINDS = {
     "task_passed_on": _l("Task passed on"),
     "task_returned": _l("Task back with you"),
     "task_returned_from_you": _l("Task returned"),
+    "version_added": _l("New version"),
 }
 
 SORTS = {

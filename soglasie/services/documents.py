@@ -16,7 +16,7 @@ from soglasie.core import Core
 from soglasie.errors import NotFound, ValidationError
 from soglasie.i18n import _, gendered
 from soglasie.nouns import noun_params
-from soglasie.models import Attachment, Card, ContractVersion, User
+from soglasie.models import Attachment, Card, ContractVersion, ProcessRun, User
 from soglasie.process import permissions
 from soglasie.process.engine import Command, execute
 from soglasie.process.notices import NoticeWriter
@@ -71,6 +71,8 @@ def add_version(core: Core, actor_id: int, card_id: int, document: Upload | None
         outcome = execute(session, process_context(core), Command("new_version", actor.id, now, card_id=card.id,
                                                                   comment=f"v{version.number}"))
         core.store.save(document.data, document.filename, "document")
+        run = session.get(ProcessRun, card.current_run_id)
+        NoticeWriter(session, process_context(core), card, now).version_added(run, version, actor)
         return {"version": version.number, "stage": outcome.stage, "restarted": card.current_run_id != run_before}
 
 
