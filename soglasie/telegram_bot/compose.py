@@ -111,14 +111,16 @@ def stage_title(core: Core, card: Card, locale: str) -> str:
 
 
 def message_text(session: Session, core: Core, base: str, card: Card | None, task: Task | None, locale: str,
-                 limit: int = MAX_TEXT, extra: list[Piece] = ()) -> str:
+                 limit: int = MAX_TEXT, extra: list[Piece] = (), pieces: list[Piece] | None = None) -> str:
     """The stored text and the card's full summary (fields, stage, approvals, deadline, warnings), then the link.
 
-    `extra` lines (an outcome, a note about the document) come after the summary and are never cut.
+    `extra` lines (an outcome, a note about the document) come after the summary and are never cut;
+    `pieces` is the summary when the caller already has it (a caption and a text of one message).
     """
     if card is None:
         return fit([Piece(base.strip(), HEADLINE_CUT), *extra], limit)
-    pieces = summary_pieces(session, core, base, card, task, locale, stage_title(core, card, locale))
+    if pieces is None:
+        pieces = summary_pieces(session, core, base, card, task, locale, stage_title(core, card, locale))
     return fit([*pieces, *extra, Piece(card_url(core, card))], limit)
 
 
@@ -185,7 +187,9 @@ def compose(session: Session, core: Core, delivery: Delivery) -> Outgoing:
     base = delivery.text
     if delivery.kind == OPEN_KIND and card is not None:  # asked for with /tasks or /card: the card's name heads it
         base = texts.OPENED.format(**messages.card_params(core.rulebook.process(card.kind), card)).get(locale)
-    text = partial(message_text, session, core, base, card, task, locale)
+    pieces = summary_pieces(session, core, base, card, task, locale, stage_title(core, card, locale)) \
+        if card is not None else None
+    text = partial(message_text, session, core, base, card, task, locale, pieces=pieces)
     wants_document = bool(actions) or delivery.kind in (VERSION_KIND, OPEN_KIND)
     document = main_document(session, core, card, delivery.payload.get("version")) \
         if card is not None and wants_document else None

@@ -30,6 +30,7 @@ BAD_TOKEN_PAUSE = dt.timedelta(minutes=10)
 NOT_LINKED = "not delivered: the user's Telegram chat is not linked (any more)"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 WAIT_FOR_ORIGINAL = dt.timedelta(seconds=5)
+READ_INLINE = 1024 * 1024
 
 
 def classify(error: BaseException) -> DeliveryResult:
@@ -78,7 +79,10 @@ async def _send_document(bot: Bot, outgoing: Outgoing):
     """The document with its caption and buttons; None when Telegram refuses the file (then the text goes)."""
     document = outgoing.document
     try:
-        data = await asyncio.to_thread(document.path.read_bytes)
+        # A small file is read at once: a worker thread would queue it behind the database writes of the
+        # batch and the message would miss its pacing slot. A big one is read off the event loop.
+        data = document.path.read_bytes() if document.size <= READ_INLINE else \
+            await asyncio.to_thread(document.path.read_bytes)
         return await bot.send_document(outgoing.chat_id, InputFile(data, filename=document.name, attach=True),
                                        caption=outgoing.caption, reply_markup=outgoing.keyboard)
     except (BadRequest, NetworkError, OSError) as error:
