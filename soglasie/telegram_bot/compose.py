@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from soglasie.core import Core
@@ -110,7 +110,7 @@ def stage_title(core: Core, card: Card, locale: str) -> str:
         return card.stage
 
 
-def message_text(session: Session, core: Core, base: str, card: Card | None, task: Task | None, locale: str,
+def message_text(core: Core, base: str, card: Card | None, task: Task | None, locale: str,
                  limit: int = MAX_TEXT, extra: list[Piece] = (), pieces: list[Piece] | None = None) -> str:
     """The stored text and the card's full summary (fields, stage, approvals, deadline, warnings), then the link.
 
@@ -120,8 +120,13 @@ def message_text(session: Session, core: Core, base: str, card: Card | None, tas
     if card is None:
         return fit([Piece(base.strip(), HEADLINE_CUT), *extra], limit)
     if pieces is None:
-        pieces = summary_pieces(session, core, base, card, task, locale, stage_title(core, card, locale))
+        pieces = card_summary(core, base, card, task, locale)
     return fit([*pieces, *extra, Piece(card_url(core, card))], limit)
+
+
+def card_summary(core: Core, base: str, card: Card, task: Task | None, locale: str) -> list[Piece]:
+    """The summary lines of `card` under the headline `base` (read in the card's own session)."""
+    return summary_pieces(object_session(card), core, base, card, task, locale, stage_title(core, card, locale))
 
 
 def task_actions(session: Session, core: Core, task: Task | None, user: User, card: Card | None) -> list[str]:
@@ -186,10 +191,9 @@ def compose(session: Session, core: Core, delivery: Delivery) -> Outgoing:
     markup = keyboard(core, card, task, user, actions, locale)
     base = delivery.text
     if delivery.kind == OPEN_KIND and card is not None:  # asked for with /tasks or /card: the card's name heads it
-        base = texts.OPENED.format(**messages.card_params(core.rulebook.process(card.kind), card)).get(locale)
-    pieces = summary_pieces(session, core, base, card, task, locale, stage_title(core, card, locale)) \
-        if card is not None else None
-    text = partial(message_text, session, core, base, card, task, locale, pieces=pieces)
+        base = texts.SUMMARY.format(**messages.card_params(core.rulebook.process(card.kind), card)).get(locale)
+    pieces = card_summary(core, base, card, task, locale) if card is not None else None
+    text = partial(message_text, core, base, card, task, locale, pieces=pieces)
     wants_document = bool(actions) or delivery.kind in (VERSION_KIND, OPEN_KIND)
     document = main_document(session, core, card, delivery.payload.get("version")) \
         if card is not None and wants_document else None
@@ -218,7 +222,7 @@ def compose_edit(session: Session, core: Core, delivery: Delivery) -> Outgoing:
     locale = delivery.locale
     kind = original.external_kind or TEXT
     outcome = [Piece(decided_line(session, core, task, locale))] if task is not None else []
-    text = message_text(session, core, original.text, card, task, locale,
+    text = message_text(core, original.text, card, task, locale,
                         MAX_CAPTION if kind == DOCUMENT else MAX_TEXT, outcome)
     markup = keyboard(core, card, task, user, task_actions(session, core, task, user, card), locale)
     return Outgoing(delivery.id, chat_id, text, markup, edit=Edit(int(original.external_id), kind))
@@ -260,7 +264,7 @@ def refreshed(session: Session, core: Core, user: User, message_id: int, fallbac
     kind = row.external_kind or TEXT
     card = session.get(Card, row.card_id) if row.card_id else None
     task = session.get(Task, row.task_id) if row.task_id else None
-    text = message_text(session, core, row.text, card, task, user.locale,
+    text = message_text(core, row.text, card, task, user.locale,
                         MAX_CAPTION if kind == DOCUMENT else MAX_TEXT, extra)
     actions = task_actions(session, core, task, user, card)
     return text, keyboard(core, card, task, user, actions, user.locale), kind

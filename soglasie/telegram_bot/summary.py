@@ -139,6 +139,10 @@ def summary_pieces(session: Session, core: Core, headline: str, card: Card, task
     initiator = session.get(User, card.initiator_id)
     department = f", {card.department.name}" if card.department is not None else ""
     pieces = [Piece(headline.strip() + "\n", HEADLINE_CUT)]  # a blank line under the headline
+    details = messages.details(card, locale)
+    if not details or details not in headline:  # the headline does not say which card: name it
+        params = messages.card_params(core.rulebook.process(card.kind), card)
+        pieces.append(Piece(texts.SUMMARY.format(**params).get(locale), HEADLINE_CUT))
     pieces += [Piece(line, HEADLINE_CUT) for line in field_lines(core, card, locale)]
     pieces.append(Piece(FILED_BY.format(name=initiator.name, department=department).get(locale), HEADLINE_CUT))
     if card.comment:

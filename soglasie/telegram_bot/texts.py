@@ -67,7 +67,6 @@ COMMANDS = {
 TASKS_HEADER = _("Your open tasks: %(total)s (page %(page)s of %(pages)s). Press one to open it.")
 NO_TASKS = _("You have no open tasks.")
 TASK_BUTTON = _("#%(card)s %(title)s · due %(deadline)s")
-OPENED = _("%(Noun)s #%(card)s%(subject)s")
 CARD_USAGE = _("Write the card's number: /card 123")
 ASK_COMMENT = _("Reply to this message with your comment on %(noun_dat)s #%(card)s (or /cancel).")
 COMMENT_PLACEHOLDER = _("Comment")
