@@ -48,12 +48,13 @@ def contract_remainder(session: Session, core: Core, card: Card) -> CardWarning 
     contract = session.get(Card, card.contract_id)
     if contract is None or contract.amount is None:
         return None
-    remaining = contract.amount - contract_committed(session, contract.id, exclude_card_id=card.id)
+    total = contract.amount  # plain values: the message is read after the session closes
+    remaining = total - contract_committed(session, contract.id, exclude_card_id=card.id)
     if card.amount <= remaining:
         return None
     return CardWarning("contract_remainder", CONTRACT_REMAINDER.format(
         contract=contract.id, remaining=lambda locale: format_amount(remaining, locale),
-        total=lambda locale: format_amount(contract.amount, locale)))
+        total=lambda locale: format_amount(total, locale)))
 
 
 CHECKS = (contract_remainder,)
