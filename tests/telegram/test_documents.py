@@ -18,7 +18,9 @@ from soglasie.services.common import Upload
 from soglasie.services.dispatch import claim, dispatch
 from soglasie.telegram_bot import callback_data, compose
 from soglasie.telegram_bot.client import make_bot
+from soglasie.settings import Settings
 from tests.conftest import T0
+from tests.support.rules import RULES_DIR
 from tests.helpers import add_contract_version, card, file_contract, file_request, open_task, sign_contract
 from tests.support.files import pdf_bytes
 from tests.telegram.conftest import PORTAL, buttons, link, telegram_rows
@@ -205,9 +207,12 @@ def test_a_contracts_new_version_is_sent_with_its_file_number_uploader_and_comme
     ("send_message", {"text": "x" * 4097}, BadRequest, "(?i)message is too long"),
     ("send_document", {"size": 51 * 1024 * 1024}, NetworkError, "Request Entity Too Large"),
 ])
-def test_the_fake_enforces_telegrams_limits(tg_core, fake_api, method, params, error, text):
+def test_the_fake_enforces_telegrams_limits(fake_api, tmp_path, method, params, error, text):
+    settings = Settings(database_url="sqlite://", data_dir=tmp_path, rules_dir=RULES_DIR, secret_key="-",
+                        telegram_bot_token=fake_api.token, telegram_api_base_url=fake_api.base_url)
+
     async def call():
-        bot = make_bot(tg_core.settings)
+        bot = make_bot(settings)
         async with bot:
             if method == "send_message":
                 await bot.send_message(1, params["text"])
