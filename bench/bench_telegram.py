@@ -4,9 +4,12 @@
    (`soglasie bot`'s drain, real pacing) while the fake server enforces Telegram's limits
    (429 beyond 30 messages/s overall or 1/s in a chat). Reports messages/s, 429s, the
    smallest gap between two messages in one chat and the busiest 1-second window.
+   Run three times: text messages interleaved across chats ("mixed"), each chat's in a row
+   ("grouped"), and task cards with their invoice attached ("documents": sendDocument
+   multipart uploads of a PDF with the summary as caption and the buttons).
 2. Latency: with the bot running, a service call (filing a payment request) writes a
-   notification for a department head; the time from the call's commit to the fake
-   server receiving sendMessage, over many calls spread across 20 heads.
+   task for a department head; the time from the call's commit to the fake server
+   receiving the task with its invoice (sendDocument), over many calls across 20 heads.
 
     .venv/bin/python bench/bench_telegram.py [--messages 1000] [--chats 100] [--calls 100]
         [--backends sqlite,postgresql]   (throwaway databases; default: sqlite)
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import sys
 import tempfile
@@ -32,7 +36,7 @@ from soglasie import schema  # noqa: E402
 from soglasie.core import Core  # noqa: E402
 from soglasie.demo import load_demo  # noqa: E402
 from soglasie.models import Department, OutboxMessage, User  # noqa: E402
-from soglasie.notifications.outbox import Notice, enqueue  # noqa: E402
+from soglasie.notifications.outbox import OPEN_KIND, Notice, enqueue, enqueue_telegram  # noqa: E402
 from soglasie.services.cards import CardInput, create_card  # noqa: E402
 from soglasie.services.common import Upload  # noqa: E402
 from soglasie.settings import REPO_ROOT, Settings  # noqa: E402
@@ -42,6 +46,7 @@ from tests.support.postgres import throwaway_database  # noqa: E402
 from tests.telegram.fake_bot_api import FakeBotApi  # noqa: E402
 
 CHAT_BASE = 8_000_000_000
+_INVOICE_NUMBERS = itertools.count(1)  # each filing its own invoice: no duplicate warnings in the bench
 
 
 def _core(url: str, data_dir: Path, fake: FakeBotApi) -> Core:
@@ -79,8 +84,9 @@ def _people(core: Core, chats: int, heads: int) -> tuple[list[int], list[int]]:
         return [user.id for user in users], employees
 
 
-def _queue(core: Core, user_ids: list[int], per_chat: int, order: str) -> None:
-    """Queue messages interleaved across chats ("mixed") or each chat's in a row ("grouped")."""
+def _queue(core: Core, user_ids: list[int], per_chat: int, order: str, cards: list[int]) -> None:
+    """Queue messages interleaved across chats ("mixed"), each chat's in a row ("grouped"), or cards with
+    their invoices ("documents", interleaved)."""
     now = utc_now()
     pairs = [(n, user_id) for n in range(per_chat) for user_id in user_ids]
     if order == "grouped":
@@ -88,6 +94,10 @@ def _queue(core: Core, user_ids: list[int], per_chat: int, order: str) -> None:
     with core.db.write() as session:
         for n, user_id in pairs:
             user = session.get(User, user_id)
+            if order == "documents":
+                card_id = cards[(n * len(user_ids) + user_id) % len(cards)]
+                enqueue_telegram(session, user, OPEN_KIND, f"bench:documents:{user_id}:{n}", "", now, card_id=card_id)
+                continue
             text = f"bench {order} message {n} for {user.login}"
             enqueue(session, Notice(user, "bench", f"bench:{order}:{user_id}:{n}", {"ru": text, "en": text}),
                     ("telegram",), now)
@@ -116,11 +126,13 @@ class Bot:
         self.thread.join(30)
 
 
-def sustained(core: Core, fake: FakeBotApi, user_ids: list[int], messages: int, order: str) -> dict:
+def sustained(core: Core, fake: FakeBotApi, user_ids: list[int], messages: int, order: str,
+              cards: list[int]) -> dict:
     """Queue `messages` across the chats, start the bot, time until all are sent."""
     per_chat = max(1, messages // len(user_ids))
-    already, hits_before, calls_before = _sent_count(core), fake.state.limit_hits, len(fake.calls("sendMessage"))
-    _queue(core, user_ids, per_chat, order)
+    method = "sendDocument" if order == "documents" else "sendMessage"
+    already, hits_before, calls_before = _sent_count(core), fake.state.limit_hits, len(fake.calls(method))
+    _queue(core, user_ids, per_chat, order, cards)
     total = per_chat * len(user_ids)
     fake.enforce_limits()
     with Bot(core):
@@ -128,7 +140,8 @@ def sustained(core: Core, fake: FakeBotApi, user_ids: list[int], messages: int, 
         while _sent_count(core) < already + total:
             time.sleep(0.05)
         elapsed = time.monotonic() - start
-    sends = fake.calls("sendMessage")[calls_before:]
+    sends = fake.calls(method)[calls_before:]
+    assert len(sends) == total, f"{len(sends)} {method} for {total} messages"
     steady = (len(sends) - 1) / (sends[-1].at - sends[0].at)  # first to last sendMessage at the server
     return {"order": order, "messages": total, "seconds": elapsed, "rate": total / elapsed, "steady": steady,
             "limit_429": fake.state.limit_hits - hits_before, "min_chat_gap": _min_chat_gap(sends),
@@ -153,16 +166,33 @@ def _busiest_second(sends) -> int:
     return best
 
 
+def _file(core: Core, employee: int, invoice: Upload) -> int:
+    """File a payment request (its head gets the task with the invoice); the card id."""
+    return create_card(core, employee, utc_now(), "payment", CardInput(
+        counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice,
+        document_field="invoice", invoice_number=f"TG-{next(_INVOICE_NUMBERS)}", vat_rate="22")).card_id
+
+
+def _drain_all(core: Core) -> None:
+    """Deliver whatever filing queued (the heads' task messages) before a measurement starts."""
+    with Bot(core):
+        while _pending(core):
+            time.sleep(0.05)
+
+
+def _pending(core: Core) -> int:
+    with core.db.read() as session:
+        return len(session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.channel == "telegram", OutboxMessage.status.in_(("pending", "sending")))).all())
+
+
 def latency(core: Core, fake: FakeBotApi, employees: list[int], calls: int, spacing: float) -> list[float]:
-    """Seconds from a committed service call to sendMessage reaching the fake server."""
+    """Seconds from a committed service call to the task with its invoice (sendDocument) reaching the fake."""
     invoice = Upload(pdf_bytes("bench"), "invoice.pdf")
     committed: dict[int, float] = {}
     with Bot(core):
         for number in range(calls):
-            created = create_card(core, employees[number % len(employees)], utc_now(), "payment", CardInput(
-                counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice,
-                invoice_number=f"TG-{number}", vat_rate="22"))
-            committed[created.card_id] = time.monotonic()
+            committed[_file(core, employees[number % len(employees)], invoice)] = time.monotonic()
             time.sleep(spacing)
         deadline = time.monotonic() + 30
         while len(_arrivals(fake, committed)) < calls and time.monotonic() < deadline:
@@ -173,9 +203,9 @@ def latency(core: Core, fake: FakeBotApi, employees: list[int], calls: int, spac
 
 def _arrivals(fake: FakeBotApi, committed: dict[int, float]) -> dict[int, float]:
     found = {}
-    for call in fake.calls("sendMessage"):
+    for call in fake.calls("sendDocument"):
         for card_id in committed:
-            if f"/requests/{card_id}\n" in call.params["text"] + "\n" and card_id not in found:
+            if f"/requests/{card_id}\n" in call.params.get("caption", "") + "\n" and card_id not in found:
                 found[card_id] = call.at
     return found
 
@@ -191,7 +221,11 @@ def run(url: str, data_dir: Path, args) -> tuple[list[dict], list[float]]:
     try:
         core = _core(url, data_dir, fake)
         user_ids, employees = _people(core, args.chats, args.heads)
-        flows = [sustained(core, fake, user_ids, args.messages, order) for order in ("mixed", "grouped")]
+        invoice = Upload(pdf_bytes("bench invoice"), "invoice.pdf")
+        cards = [_file(core, employees[n % len(employees)], invoice) for n in range(10)]
+        _drain_all(core)
+        flows = [sustained(core, fake, user_ids, args.messages, order, cards)
+                 for order in ("mixed", "grouped", "documents")]
         fake.enforce_limits(False)
         samples = latency(core, fake, employees, args.calls, args.spacing)
         core.db.dispose()
@@ -206,7 +240,7 @@ def _report(backend: str, flows: list[dict], samples: list[float], args) -> None
               f"{flow['rate']:.1f} msg/s end to end ({flow['seconds']:.1f} s); {flow['steady']:.1f} msg/s at the "
               f"server | 429 from limits: {flow['limit_429']} | min gap in one chat {flow['min_chat_gap']:.3f} s; "
               f"busiest 1-s window {flow['busiest_second']} |")
-    print(f"| {backend} | latency: {len(samples)}/{args.calls} service calls → sendMessage | p50 "
+    print(f"| {backend} | latency: {len(samples)}/{args.calls} service calls → task with invoice (sendDocument) | p50 "
           f"{_quantile(samples, .5):.3f} s, p95 {_quantile(samples, .95):.3f} s, max {max(samples):.3f} s | — | — |")
 
 

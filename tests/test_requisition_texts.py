@@ -71,7 +71,7 @@ def rulebook():
     return load_rulebook(RULES_DIR)
 BARE = SimpleNamespace(id=7, subject=None, counterparty=None, amount=None)
 FIELDS = {"task": "T", "stage": "S", "deadline": "D", "comment": "C", "actor": "A", "since": "X", "assignee": "B",
-          "deputy": "P", "original": "O", "period": "01.03–14.03"}
+          "deputy": "P", "original": "O", "period": "01.03–14.03", "version": 2}
 
 
 @pytest.mark.parametrize("kind", sorted(messages.TEMPLATES))

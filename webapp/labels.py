@@ -26,6 +26,7 @@ EVENTS = {
     "version_added": _l("uploaded a new version of the document"),
     "revised": _l("approvals start over"),
     "duplicate_acknowledged": _l("acknowledged the possible duplicate"),
+    "commented": _l("commented"),
 }
 
 # Events told about the card itself, worded with the process's nouns (see webapp.wording).
@@ -91,6 +92,7 @@ NOTIFICATION_KINDS = {
     "task_returned": _l("Task back with you"),
     "task_returned_from_you": _l("Task returned"),
     "calendar_missing": _l("Production calendar"),
+    "version_added": _l("New version"),
 }
 
 SORTS = {

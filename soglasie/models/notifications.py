@@ -27,6 +27,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_due", "channel", "status", "next_attempt_at"),
         Index("ix_outbox_recipient", "recipient_id", "channel", "created_at"),
         Index("ix_outbox_unread", "recipient_id", "channel", "read_at"),  # the inbox's unread count
+        Index("ix_outbox_task", "task_id"),  # a decided task's Telegram messages, to edit them
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,7 @@ class OutboxMessage(Base):
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     external_id: Mapped[str | None] = mapped_column(String(64))  # e.g. Telegram message id
+    external_kind: Mapped[str | None] = mapped_column(String(16))  # how it went out: "text" or "document"
 
     recipient: Mapped[User] = relationship()
 

@@ -32,11 +32,12 @@ class DeliveryResult:
     error: str | None = None
     retry_after: dt.timedelta | None = None  # a channel's own back-off demand (e.g. 429)
     external_id: str | None = None
+    external_kind: str | None = None  # e.g. a Telegram message sent as "text" or "document"
 
     @classmethod
-    def sent(cls, external_id: str | None = None) -> "DeliveryResult":
+    def sent(cls, external_id: str | None = None, external_kind: str | None = None) -> "DeliveryResult":
         """Delivered."""
-        return cls("sent", external_id=external_id)
+        return cls("sent", external_id=external_id, external_kind=external_kind)
 
     @classmethod
     def retry(cls, error: str, retry_after: dt.timedelta | None = None) -> "DeliveryResult":

@@ -49,6 +49,8 @@ TEMPLATES: dict[str, Message] = {
                        'from your deputy %(deputy)s.'),
     "task_returned_from_you": _('The task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s went back to '
                                 '%(original)s.'),
+    "version_added": _("%(actor)s uploaded version %(version)s of %(noun_gen)s #%(card)s%(subject)s. "
+                       "Comment: %(comment)s"),
     "escalation": _('The task "%(task)s" on %(noun_dat)s #%(card)s%(subject)s%(details)s is stuck with '
                     '%(assignee)s since %(since)s. You may approve on their behalf.'),
 }

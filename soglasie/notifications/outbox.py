@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.models import OutboxMessage, User
+from soglasie.models import OPEN_STATUSES, OutboxMessage, Task, User
 
 INBOX = "inbox"
+TELEGRAM = "telegram"
+# Kinds of Telegram-only rows: the edit of a decided task's message (payload {"edit_of": outbox id}),
+# a task or card someone asked the bot for (/tasks, /card); and a new document version (any channel).
+EDIT_KIND, OPEN_KIND, VERSION_KIND = "telegram_edit", "telegram_open", "version_added"
 
 
 @dataclass(frozen=True)
@@ -57,4 +61,36 @@ def enqueue(session: Session, notice: Notice, channels: tuple[str, ...], now: dt
             )
         )
         written += 1
+    return written
+
+
+def enqueue_telegram(session: Session, recipient: User, kind: str, key: str, text: str, now: dt.datetime, *,
+                     card_id: int | None = None, task_id: int | None = None, payload: dict | None = None) -> bool:
+    """One Telegram-only row (no inbox copy), once per `key`; False when the key exists or no chat is linked."""
+    if not recipient.telegram_chat_id or session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return False
+    session.add(OutboxMessage(recipient_id=recipient.id, channel=TELEGRAM, kind=kind, text=text, card_id=card_id,
+                              task_id=task_id, payload=payload or {}, idempotency_key=key, status="pending",
+                              next_attempt_at=now, created_at=now))
+    return True
+
+
+def queue_edits(session: Session, card_id: int, now: dt.datetime) -> int:
+    """An edit for each Telegram message about a task of `card_id` that is no longer open: it shows the outcome.
+
+    Once a task is decided anywhere (portal, API, another chat, a job), its messages lose their
+    buttons. Messages on their way or delivered get an edit row (delivered once, retried like any
+    row); one still pending is composed without the buttons anyway. Idempotent per message.
+    """
+    rows = session.execute(select(OutboxMessage.id, OutboxMessage.recipient_id, OutboxMessage.task_id)
+                           .join(Task, Task.id == OutboxMessage.task_id)
+                           .where(Task.card_id == card_id, Task.status.not_in(OPEN_STATUSES),
+                                  OutboxMessage.channel == TELEGRAM, OutboxMessage.kind != EDIT_KIND,
+                                  OutboxMessage.status.in_(("sending", "sent")))).all()
+    written = 0
+    for row_id, recipient_id, task_id in rows:
+        recipient = session.get(User, recipient_id)
+        written += enqueue_telegram(session, recipient, EDIT_KIND, f"telegram_edit:{row_id}", "", now,
+                                    card_id=card_id, task_id=task_id, payload={"edit_of": row_id})
     return written

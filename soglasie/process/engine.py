@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from soglasie.errors import NotFound, ValidationError
 from soglasie.i18n import _
 from soglasie.models import Card, ProcessRun, Task, User
+from soglasie.notifications.outbox import TELEGRAM, queue_edits
 from soglasie.process import permissions
 from soglasie.process.commands import Command, Outcome, ProcessContext
 from soglasie.process.conditions import CARD, TASK, Situation, first_refusal
@@ -46,6 +47,8 @@ def execute(session: Session, context: ProcessContext, command: Command) -> Outc
         step.on_behalf_of_id = permissions.on_behalf_of(step.actor, step.task, step.definition, command.action)
     transition.effect(step)
     session.flush()
+    if TELEGRAM in context.channels:  # a task decided here loses its buttons in every chat it was sent to
+        queue_edits(session, step.card.id, command.now)
     return Outcome(step.card.id, step.run.stage, step.task.id if step.task else None,
                    step.on_behalf_of_id, step.warnings)
 

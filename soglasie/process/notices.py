@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.models import OPEN_STATUSES, Absence, Card, OutboxMessage, ProcessRun, Task, TimelineEvent, User, UserRole
+from soglasie.models import (OPEN_STATUSES, Absence, Card, ContractVersion, OutboxMessage, ProcessRun, Task,
+                             TimelineEvent, User, UserRole)
 from soglasie.notifications import messages
-from soglasie.notifications.outbox import Notice, enqueue
+from soglasie.notifications.outbox import VERSION_KIND, Notice, enqueue
 from soglasie.process import chain
 from soglasie.process.commands import ProcessContext
 from soglasie.process.definitions import task_definition
@@ -173,6 +174,12 @@ class NoticeWriter:
         for user_id in admins:
             self._send(user_id, "no_assignee", key, title=definition.title, comment=definition.assignee.describe())
 
+    def version_added(self, run: ProcessRun, version: ContractVersion, actor: User) -> None:
+        """Send the new version of the card's document (number, uploader, comment) to everyone on the card."""
+        for user_id in self._people_involved(run, actor):
+            self._send(user_id, VERSION_KIND, f"version:{version.id}", actor_name=actor.name, version=version.number,
+                       comment=version.comment or "—", payload={"version": version.number})
+
     def send(self, user_id: int, kind: str, key: str, **fields) -> None:
         """A message of any kind (used by the sweeps: reminders, escalations)."""
         self._send(user_id, kind, key, **fields)
@@ -180,7 +187,8 @@ class NoticeWriter:
     # --- rendering ----------------------------------------------------------------------------
 
     def _send(self, user_id: int, kind: str, key: str, *, task: Task | None = None,
-              title: Text | None = None, stage_title: Text | None = None, **extra) -> None:
+              title: Text | None = None, stage_title: Text | None = None, payload: dict | None = None,
+              **extra) -> None:
         recipient = self.session.get(User, user_id)
         if recipient is None or not recipient.active:
             return
@@ -188,7 +196,8 @@ class NoticeWriter:
         texts = {locale: messages.render(kind, locale, process, self.card,
                                          **self._fields(locale, task, title, stage_title, extra))
                  for locale in LOCALES}
-        notice = Notice(recipient, kind, key, texts, card_id=self.card.id, task_id=task.id if task else None)
+        notice = Notice(recipient, kind, key, texts, card_id=self.card.id, task_id=task.id if task else None,
+                        payload=payload or {})
         enqueue(self.session, notice, self.context.channels, self.now)
 
     def _fields(self, locale: str, task: Task | None, title: Text | None, stage_title: Text | None,

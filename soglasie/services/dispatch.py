@@ -81,7 +81,8 @@ def record(core: Core, now: dt.datetime, deliveries: list[Delivery], results: Ma
 
 def _values(result: DeliveryResult, delivery: Delivery, now: dt.datetime) -> dict:
     if result.status == "sent":
-        return {"status": "sent", "sent_at": now, "external_id": result.external_id, "last_error": None,
+        return {"status": "sent", "sent_at": now, "external_id": result.external_id,
+                "external_kind": result.external_kind, "last_error": None,
                 "next_attempt_at": None}
     if result.status == "failed":
         return {"status": "failed", "last_error": (result.error or "")[:500], "next_attempt_at": None}

@@ -17,7 +17,7 @@ from soglasie.core import Core
 from soglasie.errors import Conflict, NotFound, ValidationError
 from soglasie.i18n import _, gendered
 from soglasie.nouns import noun_params
-from soglasie.models import Attachment, Card, ContractVersion, User
+from soglasie.models import Attachment, Card, ContractVersion, ProcessRun, User
 from soglasie.process import permissions
 from soglasie.process.engine import Command, execute, lock_current_run
 from soglasie.process.notices import NoticeWriter
@@ -81,6 +81,8 @@ def _add_version(core: Core, actor_id: int, card_id: int, document: Upload | Non
         outcome = execute(session, process_context(core), Command("new_version", actor.id, now, card_id=card.id,
                                                                   comment=f"v{version.number}"))
         core.store.save(document.data, document.filename, "document")
+        run = session.get(ProcessRun, card.current_run_id)
+        NoticeWriter(session, process_context(core), card, now).version_added(run, version, actor)
         return {"version": version.number, "stage": outcome.stage, "restarted": card.current_run_id != run_before}
 
 

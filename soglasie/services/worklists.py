@@ -89,12 +89,17 @@ def _export_query(ids, *columns):
             .where(Card.id.in_(ids)))
 
 
+def open_tasks_select(user_id: int):
+    """The select of a user's open tasks at their runs' current stage (what "my work" lists)."""
+    return (select(Task).join(ProcessRun, ProcessRun.id == Task.run_id)
+            .where(Task.assignee_id == user_id, Task.status.in_(OPEN_STATUSES), ProcessRun.stage == Task.stage))
+
+
 def my_open_tasks(core: Core, actor_id: int, now: dt.datetime, limit: int = 30) -> dict:
     """The actor's open tasks at their runs' current stage, soonest deadline first, and how many."""
     with core.db.read() as session:
         actor = load_actor(session, actor_id)
-        mine = (select(Task).join(ProcessRun, ProcessRun.id == Task.run_id)
-                .where(Task.assignee_id == actor.id, Task.status.in_(OPEN_STATUSES), ProcessRun.stage == Task.stage))
+        mine = open_tasks_select(actor.id)
         total = session.scalar(select(func.count()).select_from(mine.subquery()))
         tasks = list(session.scalars(mine.order_by(Task.deadline.is_(None), Task.deadline, Task.id).limit(limit)))
         cards = {card.id: card for card in session.scalars(select(Card).where(

@@ -19,7 +19,10 @@ VERSION = 1
 MAC_BYTES = 12
 MAX_BYTES = 64  # Telegram's limit on callback_data
 _BODY = struct.Struct(">BBQQ")
-ACTIONS = ("take_into_work", "approve", "reject")
+# Task actions first (their buttons, in this order), then the bot's own: comment on the task,
+# open a task from /tasks, turn /tasks to page N (N in the task id's place).
+ACTIONS = ("take_into_work", "approve", "reject", "comment", "open", "page")
+TASK_BUTTONS = ACTIONS[:3]
 _CODES = {name: code for code, name in enumerate(ACTIONS, start=1)}
 
 

@@ -1,4 +1,8 @@
-"""Questions the bot asked in a chat and waits an answer to (the reason to reject a task)."""
+"""Questions the bot asked in a chat and waits an answer to (the reason to reject a task, a comment).
+
+A question is asked with a forced reply; only a reply to that very prompt answers it (or
+/cancel closes it). Any other text in the chat is not an answer, however soon it comes.
+"""
 
 from __future__ import annotations
 
@@ -35,17 +39,25 @@ def ask(core: Core, chat_id: int, user_id: int, task_id: int, action: str, promp
 
 def pending(core: Core, chat_id: int, user_id: int, reply_to_message_id: int | None,
             now: dt.datetime) -> Question | None:
-    """The question a text answers: the prompt it replies to, else the chat's latest open one."""
+    """The open question whose prompt the text replies to; None for a text that replies to no prompt."""
+    if reply_to_message_id is None:
+        return None
     with core.db.read() as session:
-        query = select(TelegramConversation).where(
-            TelegramConversation.chat_id == chat_id, TelegramConversation.user_id == user_id,
-            TelegramConversation.closed_at.is_(None), TelegramConversation.expires_at > now)
-        if reply_to_message_id is not None:
-            row = session.scalars(query.where(TelegramConversation.prompt_message_id == reply_to_message_id)).first()
-            if row is not None:
-                return _question(row)
-        row = session.scalars(query.order_by(TelegramConversation.id.desc())).first()
+        row = session.scalars(_open(chat_id, user_id, now).where(
+            TelegramConversation.prompt_message_id == reply_to_message_id)).first()
         return _question(row) if row is not None else None
+
+
+def has_open(core: Core, chat_id: int, user_id: int, now: dt.datetime) -> bool:
+    """True when a question in the chat still waits for its reply."""
+    with core.db.read() as session:
+        return session.scalars(_open(chat_id, user_id, now).limit(1)).first() is not None
+
+
+def _open(chat_id: int, user_id: int, now: dt.datetime):
+    return select(TelegramConversation).where(
+        TelegramConversation.chat_id == chat_id, TelegramConversation.user_id == user_id,
+        TelegramConversation.closed_at.is_(None), TelegramConversation.expires_at > now)
 
 
 def close(core: Core, conversation_id: int, now: dt.datetime) -> bool:

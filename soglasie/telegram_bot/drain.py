@@ -29,6 +29,10 @@ POLL_INTERVAL_S = 0.5
 # Messages in flight at once (claimed, waiting for their pace). Each chat takes 1/s, so the
 # overall 28/s needs ≥ 28 distinct chats in flight even when one person has many messages queued.
 CAPACITY = 300
+# Rows claimed (and composed) per round: composing a task message with its summary and document
+# takes a few queries, so a round hands the pacer a couple of seconds' worth and sending starts
+# at once; the next round claims more while these are in flight.
+CLAIM_BATCH = 60
 RECORD_ATTEMPTS = 10  # a result not recorded means a resend after the lease: try hard to record it
 STOP_GRACE_S = 10.0
 
@@ -73,7 +77,7 @@ class OutboxDrain:
             task.add_done_callback(self._in_flight.discard)
 
     def _claim(self, now: dt.datetime, limit: int) -> tuple[list[Delivery], list[Outgoing]]:
-        deliveries = claim(self.core, now, CHANNELS, limit)
+        deliveries = claim(self.core, now, CHANNELS, min(limit, CLAIM_BATCH))
         return deliveries, compose_batch(self.core, deliveries) if deliveries else []
 
     async def _deliver(self, delivery: Delivery, item: Outgoing, window: SendWindow) -> None:

@@ -21,6 +21,10 @@ from telegram.ext import BaseRateLimiter
 OVERALL_PER_SECOND = 28.0  # Telegram allows about 30/s; a margin keeps any 1-s window at ≤ 30
 CHAT_INTERVAL_S = 1.0  # measured from the end of the previous request, so arrivals are ≥ 1 s apart
 MAX_HALT_WAIT_S = 5.0  # a longer 429 pause is not waited out in-line: the outbox retries later
+# A file upload takes a slot and a half: its body takes a less predictable time to arrive, and
+# Telegram counts it when it arrives, so uploads keep a wider margin under the 30/s limit.
+UPLOAD_METHODS = frozenset({"sendDocument", "sendPhoto"})
+UPLOAD_WEIGHT = 1.5
 _PRUNE_ABOVE = 4096
 
 
@@ -100,7 +104,7 @@ class Pacer(BaseRateLimiter[None]):
         try:
             async with self._chat_locks.setdefault(key, asyncio.Lock()):
                 await self._sleep_until(self._chat_next.get(key, 0.0))
-                await self._admit()
+                await self._admit(UPLOAD_WEIGHT if endpoint in UPLOAD_METHODS else 1.0)
                 check_window()
                 try:
                     return await self._call(callback, args, kwargs)
@@ -109,8 +113,8 @@ class Pacer(BaseRateLimiter[None]):
         finally:
             self._release(key)
 
-    async def _admit(self) -> None:
-        """Wait out any 429 pause, then take the next overall slot."""
+    async def _admit(self, weight: float = 1.0) -> None:
+        """Wait out any 429 pause, then take the next overall slot (`weight` slots wide)."""
         while True:
             remaining = self.halted_for()
             if remaining > self.max_halt_wait:
@@ -119,12 +123,12 @@ class Pacer(BaseRateLimiter[None]):
             # One waiter at a time holds the gate, and slots count from the last actual release:
             # after a stall of the loop, waiters go out one spacing apart, not in a catch-up burst.
             async with self._gate:
-                slot = self._released_at + self.spacing
+                slot = self._released_at + self.spacing * weight
                 await self._sleep_until(slot)
                 if self.halted_for() == 0:  # a 429 may have arrived while we waited for the slot
                     now = self._clock()
                     # On time (timer jitter): keep the grid, so the rate does not drift below the target.
-                    self._released_at = slot if now - slot < self.spacing / 2 else now
+                    self._released_at = slot if now - slot < self.spacing * weight / 2 else now
                     return
 
     async def _call(self, callback, args, kwargs):

@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from telegram.error import InvalidToken, NetworkError
+from telegram import BotCommand
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from soglasie.core import Core
@@ -19,6 +20,7 @@ from soglasie.telegram_bot.client import make_bot
 from soglasie.telegram_bot.drain import POLL_INTERVAL_S, OutboxDrain
 from soglasie.telegram_bot.handlers import BotHandlers
 from soglasie.telegram_bot.pacing import Pacer
+from soglasie.telegram_bot.texts import COMMANDS
 from soglasie.telegram_bot.webhook import WebhookServer
 
 log = logging.getLogger("soglasie.telegram")
@@ -36,6 +38,16 @@ def webhook_secret(core: Core) -> str:
     configured = core.settings.telegram_webhook_secret
     return configured or hmac.new(core.settings.secret_key.encode(), b"soglasie telegram webhook",
                                   hashlib.sha256).hexdigest()
+
+
+async def set_commands(bot) -> None:
+    """The command menu in both languages: Russian for Russian-speaking users, English for everyone else."""
+    for language in ("ru", "en"):
+        menu = [BotCommand(name, text.get(language)) for name, text in COMMANDS.items()]
+        try:
+            await bot.set_my_commands(menu, language_code="ru" if language == "ru" else None)
+        except TelegramError as error:  # a missing menu is cosmetic: the commands work anyway
+            log.warning("setting the bot's %s command menu failed: %s", language, error)
 
 
 @dataclass
@@ -79,6 +91,7 @@ class BotService:
         drain = OutboxDrain(self.core, app.bot, self.clock, self.options.drain_interval)
         handlers = BotHandlers(self.core, self.clock, on_change=drain.wake)
         handlers.register(app)
+        await set_commands(app.bot)
         try:
             await app.start()
             await self._start_updates(app)

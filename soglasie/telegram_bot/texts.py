@@ -10,8 +10,20 @@ BUTTONS = {
     "approve": _("✅ Approve"),
     "approve_on_behalf": _("✅ Approve on their behalf"),
     "reject": _("❌ Reject"),
+    "comment": _("💬 Comment"),
     "open": _("🔗 Open in the portal"),
+    "previous": _("« Previous"),
+    "next": _("Next »"),
 }
+
+# A decided task's messages, edited wherever it was decided (placeholders: actor, at, reason).
+DECIDED = {
+    "approved": _("✅ Approved: %(actor)s (%(at)s)."),
+    "completed": _("✅ Done: %(actor)s (%(at)s)."),
+    "rejected": _("❌ Rejected: %(actor)s (%(at)s). Reason: %(reason)s"),
+    "cancelled": _("⏹ The task was cancelled (%(at)s)."),
+}
+DECIDED_OTHER = _("The task is closed (%(at)s).")
 
 OUTCOMES = {
     "take_into_work": _("▶️ Taken into work (%(at)s)."),
@@ -38,8 +50,30 @@ INSTRUCTIONS = _("This chat is not linked to Soglasie. Open your profile in the 
                  "and follow the link (it works once, for 15 minutes).")
 PRIVATE_ONLY = _("Telegram can only be linked in a private chat with the bot.")
 UNLINKED = _("The chat is unlinked: no more notifications here. Link it again from your portal profile.")
-HELP = _("I deliver Soglasie tasks and reminders. Press the buttons under a message to take a task into work, "
-         "approve or reject it. /stop unlinks this chat, /cancel cancels typing a reason.")
+HELP = _("I deliver Soglasie tasks with their documents. Press the buttons under a message to take a task into "
+         "work, approve, reject or comment on it.\n"
+         "/tasks — my open tasks\n"
+         "/card N — card number N\n"
+         "/cancel — cancel typing a reason or a comment\n"
+         "/stop — unlink this chat\n"
+         "/help — this help")
+# The bot's command menu (setMyCommands), in the user's Telegram language.
+COMMANDS = {
+    "tasks": _("My open tasks"),
+    "card": _("Show a card: /card N"),
+    "help": _("What the bot can do"),
+    "cancel": _("Cancel typing a reason or a comment"),
+}
+TASKS_HEADER = _("Your open tasks: %(total)s (page %(page)s of %(pages)s). Press one to open it.")
+NO_TASKS = _("You have no open tasks.")
+TASK_BUTTON = _("#%(card)s %(title)s · due %(deadline)s")
+CARD_USAGE = _("Write the card's number: /card 123")
+ASK_COMMENT = _("Reply to this message with your comment on %(noun_dat)s #%(card)s (or /cancel).")
+COMMENT_PLACEHOLDER = _("Comment")
+COMMENTED = _("The comment is added to the card's history.")
+NOT_A_REPLY = _("To answer my question, reply to it (swipe it left, or press Reply); /cancel cancels it.")
+DOCUMENT_TOO_LARGE = _("📎 %(document)s (%(size)s) is larger than Telegram lets a bot send: open it in the portal.")
+DOCUMENT_NOT_SENT = _("📎 %(document)s could not be sent here: open it in the portal.")
 ASK_REASON = _("Reply to this message with the reason to reject %(noun_gen)s #%(card)s (or /cancel).")
 REASON_PLACEHOLDER = _("Reason to reject")
 CANCELLED = _("OK, nothing was changed.")

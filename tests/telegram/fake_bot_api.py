@@ -1,14 +1,19 @@
 """A fake Telegram Bot API server on 127.0.0.1 that the real python-telegram-bot client talks to.
 
-It implements what the bot calls (getMe, sendMessage, editMessageText/ReplyMarkup,
-answerCallbackQuery, getUpdates with long polling, set/deleteWebhook, ...), records every
-call with its time and chat, plays the users (messages, button presses), and can misbehave
-like the real one: 429 with retry_after, 5xx, 403 "blocked", 400 "chat not found", dropped
-connections (an outage), and Telegram's flood limits (30 messages/s, 1 per chat per second).
+It implements what the bot calls (getMe, sendMessage, sendDocument as a multipart upload,
+editMessageText/Caption/ReplyMarkup, answerCallbackQuery, getUpdates with long polling,
+set/deleteWebhook, setMyCommands/getMyCommands, ...), records every call with its time and
+chat, plays the users (messages, button presses), and can misbehave like the real one: 429
+with retry_after, 5xx, 403 "blocked", 400 "chat not found", dropped connections (an outage),
+Telegram's flood limits (30 messages/s, 1 per chat per second) and its size limits, answered
+as Telegram answers them: a text above 4096 characters or a caption above 1024 is 400, a
+file above 50 MB is 413.
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import itertools
 import json
 import threading
@@ -25,8 +30,10 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Soglasie", "username": 
 # Parameters PTB sends JSON-encoded; every other parameter is a plain string.
 JSON_PARAMS = {"chat_id", "message_id", "reply_markup", "reply_parameters", "link_preview_options",
                "allowed_updates", "show_alert", "timeout", "offset", "limit", "drop_pending_updates",
-               "max_connections", "cache_time", "disable_notification"}
-MESSAGE_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}
+               "max_connections", "cache_time", "disable_notification", "commands"}
+MESSAGE_METHODS = {"sendMessage", "sendDocument", "editMessageText", "editMessageCaption", "editMessageReplyMarkup"}
+SENDING_METHODS = ("sendMessage", "sendDocument")
+MAX_TEXT, MAX_CAPTION, MAX_FILE = 4096, 1024, 50 * 1024 * 1024  # Telegram's limits for bots
 
 
 @dataclass
@@ -73,6 +80,9 @@ class FakeState:
     limit_hits: int = 0
     accepted_at: list = field(default_factory=list)  # monotonic times of accepted chat messages
     chat_last: dict = field(default_factory=dict)  # chat_id → monotonic time of its last accepted message
+    files: dict = field(default_factory=dict)  # file_id → (file name, bytes) of uploaded documents
+    commands: dict = field(default_factory=dict)  # language_code ("" = default) → [{command, description}]
+    max_file: int = MAX_FILE
 
 
 class FakeBotApi:
@@ -180,13 +190,25 @@ class FakeBotApi:
                     and (chat_id is None or call.chat_id == chat_id) and (status is None or call.status == status)]
 
     def sent(self, chat_id: int | None = None) -> list[dict]:
-        """Messages sendMessage delivered (as Telegram stored them), oldest first."""
-        return [call.result for call in self.calls("sendMessage", chat_id)]
+        """Messages sendMessage and sendDocument delivered, oldest first (a document's caption also as "text")."""
+        with self.cond:
+            calls = [call for call in self.state.calls if call.method in SENDING_METHODS and call.status == 200
+                     and (chat_id is None or call.chat_id == chat_id)]
+        return [_view(call.result) for call in calls]
+
+    def documents(self, chat_id: int | None = None) -> list[dict]:
+        """Messages sendDocument delivered, oldest first."""
+        return [message for message in self.sent(chat_id) if "document" in message]
+
+    def file(self, file_id: str) -> tuple[str, bytes]:
+        """An uploaded document's name and bytes."""
+        with self.cond:
+            return self.state.files[file_id]
 
     def message(self, chat_id: int, message_id: int) -> dict:
-        """The current state of a message (after edits)."""
+        """The current state of a message (after edits; a document's caption also as "text")."""
         with self.cond:
-            return self.state.messages[(chat_id, message_id)]
+            return _view(self.state.messages[(chat_id, message_id)])
 
     def wait_for(self, predicate, timeout: float = 10.0):
         """Poll until `predicate()` is truthy; return its value (AssertionError on timeout)."""
@@ -276,6 +298,8 @@ class FakeBotApi:
         return _ok(BOT_USER)
 
     def _m_sendMessage(self, params):  # noqa: N802
+        if len(params["text"]) > MAX_TEXT:
+            return _bad("Bad Request: message is too long")
         chat_id = int(params["chat_id"])
         message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": _chat(chat_id),
                    "from": BOT_USER, "text": params["text"]}
@@ -285,19 +309,63 @@ class FakeBotApi:
         self.state.messages[(chat_id, message["message_id"])] = message
         return _ok(message)
 
+    def _m_sendDocument(self, params):  # noqa: N802
+        upload = params.get("document")
+        if not isinstance(upload, tuple):
+            return _bad("Bad Request: there is no document in the request")
+        name, data = upload
+        if len(data) > self.state.max_file:
+            return 413, {"ok": False, "error_code": 413, "description": "Request Entity Too Large"}
+        caption = params.get("caption") or ""
+        if len(caption) > MAX_CAPTION:
+            return _bad("Bad Request: message caption is too long")
+        chat_id = int(params["chat_id"])
+        file_id = f"file{len(self.state.files) + 1}"
+        self.state.files[file_id] = (name, data)
+        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": _chat(chat_id),
+                   "from": BOT_USER, "document": {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                                                  "file_name": name, "file_size": len(data)}}
+        if caption:
+            message["caption"] = caption
+        markup = params.get("reply_markup")
+        if markup and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        self.state.messages[(chat_id, message["message_id"])] = message
+        return _ok(message)
+
     def _m_editMessageText(self, params):  # noqa: N802
         return self._edit(params, text=params["text"])
+
+    def _m_editMessageCaption(self, params):  # noqa: N802
+        return self._edit(params, caption=params.get("caption") or "")
 
     def _m_editMessageReplyMarkup(self, params):  # noqa: N802
         return self._edit(params)
 
-    def _edit(self, params, text: str | None = None):
+    def _m_setMyCommands(self, params):  # noqa: N802
+        self.state.commands[params.get("language_code") or ""] = params["commands"]
+        return _ok(True)
+
+    def _m_getMyCommands(self, params):  # noqa: N802
+        return _ok(self.state.commands.get(params.get("language_code") or "", []))
+
+    def _edit(self, params, text: str | None = None, caption: str | None = None):
         key = (int(params["chat_id"]), int(params["message_id"]))
         old = self.state.messages.get(key)
         if old is None:
-            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+            return _bad("Bad Request: message to edit not found")
+        if text is not None and "text" not in old:
+            return _bad("Bad Request: there is no text in the message to edit")
+        if caption is not None and "document" not in old:
+            return _bad("Bad Request: there is no caption in the message to edit")
+        if (text is not None and len(text) > MAX_TEXT) or (caption is not None and len(caption) > MAX_CAPTION):
+            return _bad("Bad Request: message caption is too long" if caption is not None else
+                        "Bad Request: message is too long")
         new = {k: v for k, v in old.items() if k != "reply_markup"}
-        new["text"] = text if text is not None else old["text"]
+        if text is not None:
+            new["text"] = text
+        if caption is not None:
+            new["caption"] = caption
         if params.get("reply_markup") and params["reply_markup"].get("inline_keyboard"):
             new["reply_markup"] = params["reply_markup"]
         if new == old:
@@ -326,6 +394,17 @@ def _ok(result) -> tuple[int, dict]:
     return 200, {"ok": True, "result": result}
 
 
+def _bad(description: str) -> tuple[int, dict]:
+    return 400, {"ok": False, "error_code": 400, "description": description}
+
+
+def _view(message: dict) -> dict:
+    """A stored message for the tests: a document's caption is also under "text" (Telegram has no such key)."""
+    if message is None or "document" not in message:
+        return message
+    return {**message, "text": message.get("caption", "")}
+
+
 def _error(status: int, retry_after: int) -> tuple[int, dict]:
     if status == 429:
         return 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry_after}",
@@ -350,8 +429,31 @@ def _user(user_id: int, language_code: str) -> dict:
 def _parse(body: bytes, content_type: str) -> dict:
     if "json" in content_type:
         return json.loads(body or b"{}")
+    if "multipart/form-data" in content_type:
+        return _parse_multipart(body, content_type)
     params = dict(parse_qsl(body.decode(), keep_blank_values=True))
     return {key: json.loads(value) if key in JSON_PARAMS else value for key, value in params.items()}
+
+
+def _parse_multipart(body: bytes, content_type: str) -> dict:
+    """A multipart upload: plain fields as `_parse` gives them, a file as (file name, bytes)."""
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    params: dict = {}
+    files: dict = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            files[name] = (part.get_filename(), data)
+        else:
+            text = data.decode()
+            params[name] = json.loads(text) if name in JSON_PARAMS else text
+    for name, value in list(params.items()):  # PTB names the file part and refers to it: "attach://<name>"
+        if isinstance(value, str) and value.startswith("attach://") and value[len("attach://"):] in files:
+            params[name] = files.pop(value[len("attach://"):])
+    params.update(files)
+    return params
 
 
 def _handler(fake: FakeBotApi):

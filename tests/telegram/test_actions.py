@@ -62,7 +62,7 @@ def test_take_into_work_keeps_the_decision_buttons(tg_core, users, invoice, fake
     edited = fake_api.wait_for(lambda: (lambda m: m if "Взято в работу" in m["text"] else None)(
         fake_api.message(chat, message["message_id"])))
     assert [callback_data.verify(SECRET, b["callback_data"]).action for b in buttons(edited) if "callback_data" in b] \
-        == ["approve", "reject"]
+        == ["approve", "reject", "comment"]
 
 
 def test_reject_asks_for_the_reason_and_rejects_with_it(tg_core, users, invoice, fake_api, bot):

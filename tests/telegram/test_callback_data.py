@@ -15,7 +15,7 @@ BIG = 2**63 - 1  # ids at the top of BIGINT still fit
 def test_a_signed_button_round_trips_within_64_bytes(action, task_id, user_id):
     data = sign(SECRET, action, task_id, user_id)
     assert len(data.encode()) <= MAX_BYTES
-    assert str(task_id) not in data  # opaque: no readable ids to edit
+    assert task_id < 10**5 or str(task_id) not in data  # opaque: no readable ids to edit (a short one may occur)
     assert verify(SECRET, data) == ButtonPress(action, task_id, user_id)
 
 

@@ -35,9 +35,9 @@ def test_a_reminder_arrives_with_the_summary_and_its_buttons(tg_core, users, inv
     assert "ООО «Косметик Пак»" in text and "150\u00a0000,00\u00a0₽" in text
     assert "Этап: Согласование руководителем" in text and "Срок: 03.12.2026 10:00" in text
     assert f"{PORTAL}/requests/{card_id}" in text
-    assert _actions(message) == ["take_into_work", "approve", "reject"]
+    assert _actions(message) == ["take_into_work", "approve", "reject", "comment"]
     assert [b["text"] for b in buttons(message)] == ["▶️ Взять в работу", "✅ Согласовать", "❌ Отклонить",
-                                                      "🔗 Открыть в портале"]
+                                                      "💬 Комментарий", "🔗 Открыть в портале"]
     assert buttons(message)[-1]["url"] == f"{PORTAL}/requests/{card_id}"
     fake_api.wait_for(lambda: telegram_rows(tg_core, kind="reminder")[0].status == "sent")
     assert telegram_rows(tg_core, kind="reminder")[0].external_id == str(message["message_id"])
@@ -50,7 +50,7 @@ def test_an_escalation_offers_the_operations_manager_only_approval_on_behalf(tg_
     sweep(tg_core, ESCALATION_AT)
     dispatch(tg_core, ESCALATION_AT, {"telegram": channel})
     message = _last(fake_api, chat, "не взята в работу")
-    assert _actions(message) == ["approve"]
+    assert _actions(message) == ["approve", "comment"]
     assert buttons(message)[0]["text"] == "✅ Согласовать за исполнителя"
 
 
@@ -70,7 +70,7 @@ def test_buttons_are_those_allowed_when_delivered_not_when_written(tg_core, user
     card_id = file_request(tg_core, users, invoice)
     actions.take_into_work(tg_core, users["mhead"], open_task(tg_core, users, card_id, "head_approval")["id"], T0)
     dispatch(tg_core, T0, {"telegram": channel})
-    assert _actions(_last(fake_api, chat, "Новая задача")) == ["approve", "reject"]
+    assert _actions(_last(fake_api, chat, "Новая задача")) == ["approve", "reject", "comment"]
 
 
 def test_a_portal_telegram_cannot_open_gets_no_url_button_but_keeps_the_link(tg_core, users, invoice, fake_api,

@@ -12,7 +12,7 @@ from telegram.error import RetryAfter
 from soglasie.telegram_bot.pacing import Pacer
 
 
-def _run(pacer: Pacer, calls):
+def _run(pacer: Pacer, calls, endpoint: str = "sendMessage"):
     """Run (chat_id, outcome) calls through the pacer concurrently; the start time of each request."""
     started = {}
 
@@ -23,7 +23,7 @@ def _run(pacer: Pacer, calls):
         return outcome
 
     async def main():
-        jobs = [pacer.process_request(request, (i, outcome), {}, "sendMessage",
+        jobs = [pacer.process_request(request, (i, outcome), {}, endpoint,
                                       {} if chat is None else {"chat_id": chat}, None)
                 for i, (chat, outcome) in enumerate(calls)]
         return await asyncio.gather(*jobs, return_exceptions=True)
@@ -42,6 +42,12 @@ def test_different_chats_share_only_the_overall_rate():
     starts, _ = _run(Pacer(overall_per_second=50, chat_interval=5.0), [(chat, "x") for chat in range(10)])
     span = max(starts) - min(starts)
     assert 9 / 50 - 0.01 <= span < 1.0  # evenly spaced at 1/50 s, not a chat interval apart
+
+
+def test_uploads_take_a_slot_and_a_half():
+    starts, _ = _run(Pacer(overall_per_second=50, chat_interval=5.0), [(chat, "x") for chat in range(10)],
+                     "sendDocument")
+    assert 9 * 1.5 / 50 - 0.01 <= max(starts) - min(starts) < 1.0
 
 
 def test_requests_without_a_chat_are_not_paced():
