@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from soglasie.errors import ValidationError
 from soglasie.models import Card, ProcessRun, Task, User
-from soglasie.process import assignees, clock, deputies
+from soglasie.process import assignees, budgets, clock, deputies
 from soglasie.process.commands import Outcome, ProcessContext
 from soglasie.process.facts import card_facts
 from soglasie.process.notices import NoticeWriter
 from soglasie.rulebook.deadlines import accounting_deadline
 from soglasie.rulebook.engine import decide
-from soglasie.rulebook.model import AssigneeRule, ProcessDefinition, StageDefinition, TaskDefinition
+from soglasie.rulebook.model import FILING, AssigneeRule, ProcessDefinition, StageDefinition, TaskDefinition
 
 
 def set_stage(run: ProcessRun, card: Card, stage: str, now: dt.datetime) -> None:
@@ -90,10 +90,14 @@ def start_run(session: Session, context: ProcessContext, card: Card, actor: User
               event: str | None = None, comment: str | None = None) -> Outcome:
     """Route a card by the rules and put it at its first stage (a new card, a restart, a revision)."""
     process = context.rulebook.process(card.kind)
-    decision = decide(context.rulebook, process.id, card_facts(session, card), now)
+    # The budget line: facts for the rules, and the check at filing (locked when filing is a check point).
+    line = budgets.line_for(session, context.rulebook, card, now,
+                            lock=process.budget is not None and FILING in process.budget.check_at)
+    decision = decide(context.rulebook, process.id, {**card_facts(session, card), **budgets.budget_facts(line)}, now)
     if decision.blocks:
         field_name, message = decision.blocks[0]
         raise ValidationError(message, field_name or "amount", code="blocked_by_rule")
+    verdict = budgets.check_line(line, context.rulebook, card, FILING, actor, card.comment)
     number = (session.scalar(select(func.max(ProcessRun.number)).where(ProcessRun.card_id == card.id)) or 0) + 1
     run = ProcessRun(
         card_id=card.id, number=number, process=process.id, rules_version=decision.rules_version,
@@ -107,6 +111,7 @@ def start_run(session: Session, context: ProcessContext, card: Card, actor: User
     writer.timeline(run, actor, event or ("created" if number == 1 else "restarted"), comment=comment, data={
         "route": list(decision.stages), "rules_version": decision.rules_version,
         "matched_rules": list(decision.matched_rules),
-        "warnings": [message.en for _, message in decision.warnings]})
+        "warnings": [message.en for _, message in decision.warnings] + [text.en for text in verdict.warnings],
+        **verdict.override})
     enter_stage(session, context, writer, process, run, decision.stages[0], now)
-    return Outcome(card.id, run.stage, warnings=[message for _, message in decision.warnings])
+    return Outcome(card.id, run.stage, warnings=[message for _, message in decision.warnings] + verdict.warnings)

@@ -41,6 +41,8 @@ FIELDS: Mapping[str, str] = {
     "contract_remaining": "money",  # what is left of the linked contract's amount (absent: none)
     "exceeds_contract_remaining": "bool",  # the amount is above the linked contract's remainder
     "has_hard_deadline": "bool",  # the request carries a hard deadline
+    "exceeds_budget": "bool",  # the amount is above what is left of its budget line (absent: no budget)
+    "budget_remaining": "money",  # what is left of the budget line before this request (absent: none)
     "process": "text",  # the process id, e.g. "payment"
 }
 COMPARISONS = ("==", "!=", ">", ">=", "<", "<=")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from soglasie.models import (Attachment, Card, ContractVersion, CostItem, Counterparty, Department, ProcessRun, Task,
                              TimelineEvent, User)
 from soglasie.process.definitions import task_definition
+from soglasie.process.budgets import line_for
 from soglasie.process.engine import available_actions
 from soglasie.process.facts import contract_committed
 from soglasie.rulebook.model import ProcessDefinition, RuleBook
@@ -93,6 +94,9 @@ def card_view(session: Session, card: Card, viewer: User, rulebook: RuleBook, no
         "actions": available_card_actions(session, card, viewer, process),
     })
     view.update(process_fields(session, card, rulebook))
+    if process.budget is not None:  # the budget line (soglasie.services.budget_line documents the keys)
+        line = line_for(session, rulebook, card, now)
+        view["budget"] = line.as_dict() if line is not None else None
     return view
 
 
