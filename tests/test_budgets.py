@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from soglasie.core import Core
-from soglasie.errors import PermissionDenied, ValidationError
+from soglasie.errors import ValidationError
 from soglasie.models import Card, TimelineEvent
 from soglasie.services import actions, budgets
 from soglasie.services.budget_line import budget_line
@@ -90,10 +90,8 @@ FILING_TABLE = [
     ("ignore", "block", "200000.00", "block"),
     ("ignore", "warn", "200000.00", "warn"),
     ("ignore", "ignore", "200000.00", "ok"),
-    ("block", "ignore", "200000.00", "ok"),
     ("block", "ignore", "700000.00", "block"),
     ("warn", "ignore", "700000.00", "warn"),
-    ("ignore", "ignore", "700000.00", "ok"),
     ("warn", "block", "100000.00", "ok"),
 ]
 
@@ -228,32 +226,6 @@ def test_a_rule_routes_over_budget_payments_to_the_director(make_core, planned, 
     assert card(runtime, users, over, now=JUNE)["run"]["route"] == [
         "head_approval", "director_approval", "finance_review", "payment"]
     assert card(runtime, users, within, now=JUNE)["run"]["route"] == ["head_approval", "finance_review", "payment"]
-
-
-# (who, department filter, sees): finance, ops, accounting, admin read all; a head his department; others none.
-READERS = [("finance", None, {"marketing", "purchasing"}), ("ops", None, {"marketing", "purchasing"}),
-           ("chief", None, {"marketing", "purchasing"}), ("accountant", None, {"marketing", "purchasing"}),
-           ("admin", None, {"marketing", "purchasing"}), ("mhead", None, {"marketing"}),
-           ("mhead", "purchasing", PermissionDenied), ("memployee", None, PermissionDenied),
-           ("signer", None, PermissionDenied)]
-
-
-@pytest.mark.parametrize("login, department, sees", READERS)
-def test_who_reads_budgets(core, users, login, department, sees):
-    budgets.put_budgets(core, users["admin"], JUNE, PLAN + [{**PLAN[0], "department": "purchasing"}])
-    spec = budgets.BudgetFilter(2026, department=department)
-    if sees is PermissionDenied:
-        with pytest.raises(PermissionDenied):
-            budgets.list_budgets(core, users[login], JUNE, spec)
-        return
-    assert {row["department"] for row in budgets.list_budgets(core, users[login], JUNE, spec)} == sees
-
-
-@pytest.mark.parametrize("login", ["ops", "chief", "mhead", "memployee"])
-def test_only_finance_and_admins_write_budgets(core, users, login):
-    with pytest.raises(PermissionDenied):
-        budgets.put_budgets(core, users[login], JUNE, PLAN)
-    assert budgets.list_budgets(core, users["finance"], JUNE, budgets.BudgetFilter(2026)) == []
 
 
 def test_null_removes_a_month(core, planned, users):
