@@ -269,3 +269,12 @@ def write_rows(session: Session, actor: User, now: dt.datetime, rows: list[Clean
         existing.planned, existing.updated_at, existing.updated_by_id = row.planned, now, actor.id
     session.flush()
     return len(rows)
+
+
+def choices(core: Core) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(code, name) of the departments and of the active cost items, for the budget form."""
+    with core.db.read() as session:
+        departments = session.execute(select(Department.code, Department.name).order_by(Department.name)).all()
+        items = session.execute(select(CostItem.code, CostItem.name).where(CostItem.active.is_(True))
+                                .order_by(CostItem.code)).all()
+        return [tuple(row) for row in departments], [tuple(row) for row in items]
