@@ -102,3 +102,14 @@ def test_an_unreadable_file_is_refused(auth, core, users, data, name):
     auth.login("finance")
     assert upload(auth, data, name).status_code == 422
     assert rows(core, users) == []
+
+
+def test_the_card_shows_the_budget_line_and_the_overrun(auth, core, users, filed):
+    budgets.put_budgets(core, users["finance"], T0, [{"year": 2026, "month": 12, "department": "marketing",
+                                                      "cost_item": "PACK", "planned": "100000"}])
+    auth.login("mhead")
+    auth.client.post("/profile/language", data={"locale": "en", "csrf_token": auth.token})
+    page = auth.client.get(f"/requests/{filed}").get_data(as_text=True)
+    line = page[page.index('data-testid="budget"'):]
+    assert "marketing · PACK" in line and 'data-testid="budget-overrun"' in line
+    assert "remaining after it" in line and "over by" in line
