@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
 import threading
 from decimal import Decimal
@@ -232,3 +233,43 @@ def test_null_removes_a_month(core, planned, users):
     budgets.put_budgets(core, users["finance"], JUNE, [{**PLAN[1], "planned": None}])
     rows = budgets.list_budgets(core, users["finance"], JUNE, budgets.BudgetFilter(2026))
     assert [row["month"] for row in rows] == [1, 12]
+
+
+def test_rules_simulate_shows_the_budget_outcome(core, planned, settings, monkeypatch, capsys):
+    from soglasie.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SOGLASIE_RULES_DIR", str(settings.rules_dir))
+    monkeypatch.setenv("SOGLASIE_DATA_DIR", str(settings.data_dir))
+    argv = ["rules", "simulate", "--process", "payment", "--created-at", "2026-06-02T10:00", "--amount", "700000",
+            "--cost-item", "PACK", "--department", "marketing", "--json"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)[0]
+    assert (first["kind"], first["outcome"]) == ("budget", "block")
+    assert (first["budget"]["period"], first["budget"]["overrun"]) == ("year", "50000.00")
+    assert main(argv[:-1]) == 0
+    assert "overrun 50000.00 → block" in capsys.readouterr().out
+    assert main(argv[:-1][:-4]) == 0  # without --cost-item: the timeline as before, no budget row
+    assert "budget" not in capsys.readouterr().out
+
+
+# (the budget section's lines replaced, the error expected on that line)
+BAD_POLICIES = [
+    ("  check_at: [filing, finance_review]", "  check_at: [filing, finance_reveiw]", "unknown check point 'finance_reveiw'"),
+    ("  committed_from: payment", "  committed_from: paid", "committed_from: unknown stage 'paid'"),
+    ("    year: block", "    year: stop", "unknown on_exceed.year action 'stop'"),
+    ("  override_role: ops_manager", "  override_role: director", "unknown override_role 'director'"),
+]
+
+
+@pytest.mark.parametrize("line, replacement, message", BAD_POLICIES)
+def test_rules_check_names_a_bad_budget_policy_by_file_and_line(tmp_path, line, replacement, message):
+    from soglasie.rulebook.loader import check_rules
+
+    rules = budget_rules(tmp_path)
+    payment = rules / "payment.yaml"
+    text = payment.read_text(encoding="utf-8")
+    number = text.split("\n").index(line) + 1
+    payment.write_text(text.replace(line + "\n", replacement + "\n"), encoding="utf-8")
+    errors = [str(error) for error in check_rules(rules)]
+    assert len(errors) == 1 and errors[0].startswith(f"{payment}:{number}: ") and message in errors[0], errors

@@ -269,3 +269,25 @@ def lock_and_check(session: Session, rulebook: RuleBook, card: Card, point: str,
         return Verdict()
     line = line_for(session, rulebook, card, now, lock=True)
     return check_line(line, rulebook, card, point, actor, comment)
+
+
+def hypothetical_line(session: Session, rulebook: RuleBook, process_id: str, department: str, cost_item: str,
+                      amount: Decimal, now: dt.datetime) -> BudgetLine | None:
+    """The budget line a new card would see (`rules simulate`); LookupError for an unknown code; nothing written."""
+    department_id = session.scalar(select(Department.id).where(Department.code == department))
+    if department_id is None:
+        raise LookupError(f"no department with code {department!r}")
+    cost_item_id = session.scalar(select(CostItem.id).where(CostItem.code == cost_item))
+    if cost_item_id is None:
+        raise LookupError(f"no cost item with code {cost_item!r}")
+    card = Card(kind=process_id, amount=amount, department_id=department_id, cost_item_id=cost_item_id, stage="")
+    return line_for(session, rulebook, card, now)
+
+
+def outcome_at(line: BudgetLine | None, rulebook: RuleBook, process_id: str, point: str) -> str:
+    """What the check at `point` does: "ok", "warn" or "block" (the strictest exceeded period's action)."""
+    policy = rulebook.process(process_id).budget
+    if line is None or policy is None or point not in policy.check_at:
+        return "ok"
+    actions = [p.action for p in line.periods if p.exceeded and p.action != "ignore"]
+    return max(actions, key=_STRICTNESS.get) if actions else "ok"
