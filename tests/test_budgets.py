@@ -255,7 +255,8 @@ def test_rules_simulate_shows_the_budget_outcome(core, planned, settings, monkey
 
 # (the budget section's lines replaced, the error expected on that line)
 BAD_POLICIES = [
-    ("  check_at: [filing, finance_review]", "  check_at: [filing, finance_reveiw]", "unknown check point 'finance_reveiw'"),
+    ("  check_at: [filing, finance_review]", "  check_at: [filing, finance_reveiw]",
+     "unknown check point 'finance_reveiw'"),
     ("  committed_from: payment", "  committed_from: paid", "committed_from: unknown stage 'paid'"),
     ("    year: block", "    year: stop", "unknown on_exceed.year action 'stop'"),
     ("  override_role: ops_manager", "  override_role: director", "unknown override_role 'director'"),

@@ -22,9 +22,12 @@ from soglasie.rulebook.yamlnodes import Reader, did_you_mean, line_of
 _KEYS = ("check_at", "committed_from", "on_exceed")
 
 
-def read_budget(reader: Reader, node: Node, stages: Mapping[str, StageDefinition | None],
+def read_budget(reader: Reader, node: Node, stages: Mapping[str, StageDefinition | None] | None,
                 card: CardSpec | None) -> BudgetPolicy | None:
-    """The budget policy, or None (every error recorded in `reader`)."""
+    """The budget policy, or None (every error recorded in `reader`).
+
+    `stages` None: the stage list itself is broken, so stage references are not checked (no follow-up errors).
+    """
     fields = reader.mapping(node, "budget", required=_KEYS, optional=("override_role",))
     if fields is None or not fields.keys() >= set(_KEYS):
         return None
@@ -41,22 +44,23 @@ def read_budget(reader: Reader, node: Node, stages: Mapping[str, StageDefinition
                         line=line_of(node))
 
 
-def _stage(reader: Reader, node: Node, what: str, stages: Mapping[str, StageDefinition | None]) -> str | None:
+def _stage(reader: Reader, node: Node, what: str, stages: Mapping[str, StageDefinition | None] | None) -> str | None:
     stage_id = reader.text(node, what)
-    if stage_id is not None and stage_id not in stages:
+    if stage_id is not None and stages is not None and stage_id not in stages:
         reader.error(node, f"{what}: unknown stage {stage_id!r}{did_you_mean(stage_id, stages)}; "
                      f"stages: {', '.join(stages)}")
         return None
     return stage_id
 
 
-def _check_points(reader: Reader, node: Node, stages: Mapping[str, StageDefinition | None]) -> tuple[str, ...]:
+def _check_points(reader: Reader, node: Node,
+                  stages: Mapping[str, StageDefinition | None] | None) -> tuple[str, ...]:
     points: list[str] = []
     for item in reader.sequence(node, "check_at") or ():
         point = reader.text(item, "check_at")
         if point is None:
             continue
-        if point != FILING and point not in stages:
+        if point != FILING and stages is not None and point not in stages:
             known = ", ".join((FILING, *stages))
             reader.error(item, f"check_at: unknown check point {point!r}{did_you_mean(point, (FILING, *stages))}; "
                          f"expected one of: {known}")

@@ -50,13 +50,15 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
     api_path = read_path(reader, fields["api"], "api") if "api" in fields else None
     policies = read_sla_policies(reader, fields["sla"], minutes_per_day) if "sla" in fields else {}
     deadlines = read_deadlines(reader, fields["deadlines"]) if "deadlines" in fields else {}
+    before_stages = len(reader.errors)
     stages = _stages(reader, fields["stages"], policies, deadlines) if "stages" in fields else {}
+    stages_ok = len(reader.errors) == before_stages  # else a stage reference's error would only follow up
     terminal = _terminal(reader, fields["terminal"], stages) if "terminal" in fields else None
     actions = _card_actions(reader, fields["card_actions"]) if "card_actions" in fields else {}
     names: set[str] = set()
     routing = read_routing(reader, fields["routing"], stages, names) if "routing" in fields else []
     validations = read_validations(reader, fields["validation"], names) if "validation" in fields else []
-    budget = read_budget(reader, fields["budget"], stages, card) if "budget" in fields else None
+    budget = read_budget(reader, fields["budget"], stages if stages_ok else None, card) if "budget" in fields else None
     if len(reader.errors) > before or terminal is None:
         return None
     return ProcessDefinition(
