@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, false, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, and_, bindparam, case, false, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from soglasie.errors import ValidationError
@@ -152,31 +152,51 @@ def paid_clause(rulebook: RuleBook):
     return or_(*clauses) if clauses else false()
 
 
+def _spent_statement(rulebook: RuleBook):
+    """SELECT committed, paid in the year, paid month-to-date for one department × cost item (bound parameters).
+
+    Built once per rules version: a budget check runs in every filing and approval, and building
+    the statement costs more than running it (docs: bench/README.md, "Budget check").
+    """
+    key = ("spent", rulebook.version)
+    if key not in _STATEMENTS:
+        paid = paid_clause(rulebook)
+        amount = _kopecks(Card.amount)
+        columns = [func.sum(case((committed_clause(rulebook), amount), else_=0))]
+        for window in BUDGET_PERIODS:
+            columns.append(func.sum(case((and_(paid, ProcessRun.finished_at >= bindparam(f"{window}_start"),
+                                               ProcessRun.finished_at < bindparam(f"{window}_end")), amount), else_=0)))
+        _STATEMENTS[key] = (select(*columns).select_from(Card).join(ProcessRun, ProcessRun.id == Card.current_run_id)
+                            .where(Card.department_id == bindparam("department"),
+                                   Card.cost_item_id == bindparam("cost_item"), Card.amount.is_not(None),
+                                   Card.id != bindparam("exclude")))
+    return _STATEMENTS[key]
+
+
+_STATEMENTS: dict = {}
+_PLANNED = (select(Budget.month, _kopecks(Budget.planned)).where(
+    Budget.department_id == bindparam("department"), Budget.cost_item_id == bindparam("cost_item"),
+    Budget.year == bindparam("year")).order_by(Budget.id))
+_PLANNED_LOCKED = _PLANNED.with_for_update()
+_CODES = select(select(Department.code).where(Department.id == bindparam("department")).scalar_subquery(),
+                select(CostItem.code).where(CostItem.id == bindparam("cost_item")).scalar_subquery())
+
+
 def spent(session: Session, rulebook: RuleBook, department_id: int, cost_item_id: int,
           windows: dict[str, tuple[dt.datetime, dt.datetime]], exclude_card_id: int | None = None) -> dict:
-    """{"committed": rubles, window name: rubles paid in that window} for one department × cost item."""
-    paid = paid_clause(rulebook)
-    columns = [func.sum(case((committed_clause(rulebook), _kopecks(Card.amount)), else_=0))]
-    for start, end in windows.values():
-        columns.append(func.sum(case((and_(paid, ProcessRun.finished_at >= start, ProcessRun.finished_at < end),
-                                      _kopecks(Card.amount)), else_=0)))
-    query = (select(*columns).select_from(Card).join(ProcessRun, ProcessRun.id == Card.current_run_id)
-             .where(Card.department_id == department_id, Card.cost_item_id == cost_item_id,
-                    Card.amount.is_not(None)))
-    if exclude_card_id is not None:
-        query = query.where(Card.id != exclude_card_id)
-    row = session.execute(query).one()
-    return {"committed": _rubles(row[0]), **{name: _rubles(value) for name, value in zip(windows, row[1:])}}
+    """{"committed": rubles, period: rubles paid in its window} for one department × cost item."""
+    params = {"department": department_id, "cost_item": cost_item_id, "exclude": exclude_card_id or 0}
+    for period in BUDGET_PERIODS:
+        params[f"{period}_start"], params[f"{period}_end"] = windows[period]
+    row = session.execute(_spent_statement(rulebook), params).one()
+    return {"committed": _rubles(row[0]), **{name: _rubles(value) for name, value in zip(BUDGET_PERIODS, row[1:])}}
 
 
 def _planned_rows(session: Session, department_id: int, cost_item_id: int, year: int, lock: bool) -> dict[int, int]:
     """{month: planned kopecks} of the line's rows in `year`; locked for this transaction when `lock`."""
-    query = (select(Budget.id, Budget.month, _kopecks(Budget.planned)).where(
-        Budget.department_id == department_id, Budget.cost_item_id == cost_item_id, Budget.year == year)
-        .order_by(Budget.id))
-    if lock:
-        query = query.with_for_update()
-    return {month: planned for _id, month, planned in session.execute(query)}
+    statement = _PLANNED_LOCKED if lock else _PLANNED
+    return dict(session.execute(statement, {"department": department_id, "cost_item": cost_item_id,
+                                            "year": year}).all())
 
 
 def _is_budgeted(rulebook: RuleBook, card: Card) -> bool:
@@ -214,8 +234,8 @@ def line_for(session: Session, rulebook: RuleBook, card: Card, now: dt.datetime,
         counts_now = current[0] == year and current[1] <= last_month
         periods.append(PeriodLine(period, planned, sums["committed"] if counts_now else ZERO, sums[period],
                                   card.amount, policy.on_exceed.get(period, "ignore")))
-    department = session.get(Department, card.department_id).code
-    cost_item = session.get(CostItem, card.cost_item_id).code
+    department, cost_item = session.execute(_CODES, {"department": card.department_id,
+                                                      "cost_item": card.cost_item_id}).one()
     return BudgetLine(year, month, department, cost_item, tuple(periods))
 
 
