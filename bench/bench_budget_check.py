@@ -51,8 +51,8 @@ def _rules(tmp: Path, with_budget: bool) -> Path:
     shutil.copytree(REPO_ROOT / "rules", target)
     payment = target / "payment.yaml"
     text = payment.read_text(encoding="utf-8")
-    if not with_budget:
-        text = text[:text.index("\n# Budgets per department")] + "\n"
+    if not with_budget:  # the `budget:` section (with its comment) comes before the routing rules
+        text = text[:text.index("\n# Budgets per department")] + text[text.index("\n# Routing and validation"):]
     payment.write_text(text, encoding="utf-8")
     return target
 
