@@ -182,6 +182,21 @@ def test_a_block_at_finance_review_refuses_and_the_override_role_passes_it_with_
         assert event.comment == "Board approved the extra print run"
 
 
+def test_a_warn_at_finance_review_approves_with_a_warning_and_a_frozen_card_stays_committed(make_core, users, invoice):
+    runtime = make_core("ignore", "warn")
+    budgets.put_budgets(runtime, users["finance"], JUNE, PLAN)
+    first, second = (file_at(runtime, users, invoice, "100000.00") for _ in range(2))
+    for card_id in (first, second):
+        approve_stage(runtime, users, card_id, "head_approval", now=JUNE)
+    approve_stage(runtime, users, first, "finance_review", now=JUNE)
+    actions.freeze(runtime, users["finance"], first, JUNE, "waiting for the bank")
+    assert line(runtime, second)["committed"] == "100000.00"
+    task = open_task(runtime, users, second, "finance_review", now=JUNE)
+    outcome = actions.approve(runtime, users["finance"], task["id"], JUNE)
+    assert [text.en for text in outcome.warnings] == [
+        "Over the month-to-date budget of marketing · PACK: this request exceeds it by 50000.00 RUB."]
+
+
 @pytest.mark.parametrize("attempt", range(2))
 def test_two_simultaneous_approvals_do_not_overrun_a_block_budget(make_core, users, invoice, attempt):
     runtime = make_core("ignore", "block")
