@@ -174,12 +174,13 @@ def _spent_statement(rulebook: RuleBook):
 
 
 _STATEMENTS: dict = {}
-_PLANNED = (select(Budget.month, _kopecks(Budget.planned)).where(
+_CODES = (select(Department.code).where(Department.id == bindparam("department")).scalar_subquery(),
+          select(CostItem.code).where(CostItem.id == bindparam("cost_item")).scalar_subquery())
+# The line's rows with the codes in the same round trip (the check runs in every filing and approval).
+_PLANNED = (select(Budget.month, _kopecks(Budget.planned), *_CODES).where(
     Budget.department_id == bindparam("department"), Budget.cost_item_id == bindparam("cost_item"),
     Budget.year == bindparam("year")).order_by(Budget.id))
-_PLANNED_LOCKED = _PLANNED.with_for_update()
-_CODES = select(select(Department.code).where(Department.id == bindparam("department")).scalar_subquery(),
-                select(CostItem.code).where(CostItem.id == bindparam("cost_item")).scalar_subquery())
+_PLANNED_LOCKED = _PLANNED.with_for_update(of=Budget)
 
 
 def spent(session: Session, rulebook: RuleBook, department_id: int, cost_item_id: int,
@@ -192,11 +193,12 @@ def spent(session: Session, rulebook: RuleBook, department_id: int, cost_item_id
     return {"committed": _rubles(row[0]), **{name: _rubles(value) for name, value in zip(BUDGET_PERIODS, row[1:])}}
 
 
-def _planned_rows(session: Session, department_id: int, cost_item_id: int, year: int, lock: bool) -> dict[int, int]:
-    """{month: planned kopecks} of the line's rows in `year`; locked for this transaction when `lock`."""
+def _planned_rows(session: Session, department_id: int, cost_item_id: int, year: int,
+                  lock: bool) -> tuple[dict[int, int], tuple[str, str]]:
+    """({month: planned kopecks}, (department code, cost item code)) of the line in `year`; locked when `lock`."""
     statement = _PLANNED_LOCKED if lock else _PLANNED
-    return dict(session.execute(statement, {"department": department_id, "cost_item": cost_item_id,
-                                            "year": year}).all())
+    rows = session.execute(statement, {"department": department_id, "cost_item": cost_item_id, "year": year}).all()
+    return {month: planned for month, planned, _d, _c in rows}, (tuple(rows[0][2:]) if rows else ("", ""))
 
 
 def _is_budgeted(rulebook: RuleBook, card: Card) -> bool:
@@ -218,7 +220,7 @@ def line_for(session: Session, rulebook: RuleBook, card: Card, now: dt.datetime,
     if not _is_budgeted(rulebook, card):
         return None
     year, month = month_of(rulebook, _paid_at(session, rulebook, card) or now)
-    rows = _planned_rows(session, card.department_id, card.cost_item_id, year, lock)
+    rows, (department, cost_item) = _planned_rows(session, card.department_id, card.cost_item_id, year, lock)
     if not rows:
         return None
     current = month_of(rulebook, now)
@@ -234,8 +236,6 @@ def line_for(session: Session, rulebook: RuleBook, card: Card, now: dt.datetime,
         counts_now = current[0] == year and current[1] <= last_month
         periods.append(PeriodLine(period, planned, sums["committed"] if counts_now else ZERO, sums[period],
                                   card.amount, policy.on_exceed.get(period, "ignore")))
-    department, cost_item = session.execute(_CODES, {"department": card.department_id,
-                                                      "cost_item": card.cost_item_id}).one()
     return BudgetLine(year, month, department, cost_item, tuple(periods))
 
 
