@@ -131,6 +131,11 @@ def _rubles(kopecks) -> Decimal:
     return (Decimal(kopecks or 0) / 100).quantize(Decimal("0.01"))
 
 
+def _one_of(column, values):
+    """`column IN values` written as equalities: plain bound parameters keep the compiled SQL cached."""
+    return or_(*(column == value for value in values)) if values else false()
+
+
 def committed_clause(rulebook: RuleBook):
     """Cards of a budgeted process at or after its `committed_from` stage, not yet paid (frozen there too)."""
     clauses = []
@@ -139,9 +144,9 @@ def committed_clause(rulebook: RuleBook):
             continue
         stages = process.stages_from(process.budget.committed_from)
         clauses.append(and_(Card.kind == process.id, or_(
-            Card.stage.in_(stages),
-            and_(Card.stage.in_((FROZEN, DOCUMENTS_REQUESTED)),
-                 or_(ProcessRun.resume_stage.in_(stages), ProcessRun.asking_stage.in_(stages))))))
+            _one_of(Card.stage, stages),
+            and_(_one_of(Card.stage, (FROZEN, DOCUMENTS_REQUESTED)),
+                 or_(_one_of(ProcessRun.resume_stage, stages), _one_of(ProcessRun.asking_stage, stages))))))
     return or_(*clauses) if clauses else false()
 
 
@@ -189,7 +194,9 @@ def spent(session: Session, rulebook: RuleBook, department_id: int, cost_item_id
     params = {"department": department_id, "cost_item": cost_item_id, "exclude": exclude_card_id or 0}
     for period in BUDGET_PERIODS:
         params[f"{period}_start"], params[f"{period}_end"] = windows[period]
-    row = session.execute(_spent_statement(rulebook), params).one()
+    # Core statements on the session's connection (same transaction): no ORM work, and nothing to autoflush
+    # that the sums need (the card being checked is excluded from them).
+    row = session.connection().execute(_spent_statement(rulebook), params).one()
     return {"committed": _rubles(row[0]), **{name: _rubles(value) for name, value in zip(BUDGET_PERIODS, row[1:])}}
 
 
@@ -197,7 +204,8 @@ def _planned_rows(session: Session, department_id: int, cost_item_id: int, year:
                   lock: bool) -> tuple[dict[int, int], tuple[str, str]]:
     """({month: planned kopecks}, (department code, cost item code)) of the line in `year`; locked when `lock`."""
     statement = _PLANNED_LOCKED if lock else _PLANNED
-    rows = session.execute(statement, {"department": department_id, "cost_item": cost_item_id, "year": year}).all()
+    rows = session.connection().execute(statement, {"department": department_id, "cost_item": cost_item_id,
+                                                    "year": year}).all()
     return {month: planned for month, planned, _d, _c in rows}, (tuple(rows[0][2:]) if rows else ("", ""))
 
 
