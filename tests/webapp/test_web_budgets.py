@@ -113,3 +113,19 @@ def test_the_card_shows_the_budget_line_and_the_overrun(auth, core, users, filed
     line = page[page.index('data-testid="budget"'):]
     assert "marketing · PACK" in line and 'data-testid="budget-overrun"' in line
     assert "remaining after it" in line and "over by" in line
+
+
+def test_the_override_role_approves_over_the_budget_and_the_page_shows_the_warn(auth, core, users, filed):
+    from tests.helpers import approve_stage, open_task
+
+    approve_stage(core, users, filed, "head_approval")
+    # December: the year (block) and month-to-date (warn) are both exceeded by 50,000.
+    budgets.put_budgets(core, users["finance"], T0, [{"year": 2026, "month": 12, "department": "marketing",
+                                                      "cost_item": "PACK", "planned": "100000"}])
+    task = open_task(core, users, filed, "finance_review")
+    auth.login("ops")
+    auth.client.post("/profile/language", data={"locale": "en", "csrf_token": auth.token})
+    page = auth.post(f"/tasks/{task['id']}/approve", data={"comment": "agreed with the board"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Over the month-to-date budget of marketing · PACK: this request exceeds it by 50000.00 RUB." in page
+    assert open_task(core, users, filed, "payment", "make_payment")["status"] == "open"
