@@ -173,3 +173,13 @@ def test_the_calendar(shipped):
     assert calendar.shortened_by == dt.timedelta(hours=1)
     assert [calendar.working_minutes_in(dt.date(year, 1, 1), dt.date(year + 1, 1, 1)) // 60
             for year in (2024, 2025, 2026)] == [1979, 1972, 1972]
+
+
+@pytest.mark.parametrize("process, check_at, committed_from, on_exceed, override_role", [
+    ("payment", ("filing", "finance_review"), "payment", {"year": "block", "month": "warn"}, "ops_manager"),
+])
+def test_the_budget_policy(shipped, process, check_at, committed_from, on_exceed, override_role):
+    policy = shipped.process(process).budget
+    assert (policy.check_at, policy.committed_from, dict(policy.on_exceed), policy.override_role) == (
+        check_at, committed_from, on_exceed, override_role)
+    assert shipped.process("contract").budget is None

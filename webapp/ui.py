@@ -27,13 +27,15 @@ def perform(action: Callable[[], object], success: str, back: str):
     fix by trying again. Conflicts and bad input come back as a message on the page.
     """
     try:
-        action()
+        outcome = action()
     except DomainError as error:
         if error.http_status in (403, 404):
             raise
         flash(error.message(locale()), "error")
     else:
         flash(success, "success")
+        for warning in getattr(outcome, "warnings", None) or ():  # e.g. an approval over a `warn` budget
+            flash(warning.get(locale()), "warning")
     return redirect(back, code=303)
 
 

@@ -47,6 +47,8 @@ def _register_rules(subparsers) -> None:
     simulate.add_argument("--counterparty-inn", help="check the request for a duplicate invoice of this counterparty")
     simulate.add_argument("--invoice-number", help="the invoice number (with --counterparty-inn)")
     simulate.add_argument("--invoice-date", help="the invoice date, YYYY-MM-DD (with --counterparty-inn)")
+    simulate.add_argument("--department", help="department code (default: the initiator's); shows the budget line")
+    simulate.add_argument("--cost-item", help="cost item code, e.g. PACK; with --amount shows the budget line")
     simulate.add_argument("--json", action="store_true", help="print a JSON list")
     simulate.set_defaults(handler=guarded(run_simulate))
 
@@ -180,6 +182,7 @@ def run_simulate(args) -> int:
         with core.session() as session:
             facts.update(initiator_facts_by_login(session, args.initiator))
             duplicate = _duplicate_outcome(session, rulebook, args, created_at, facts)
+            budget = _simulated_budget(session, rulebook, args, facts, created_at)
 
             def resolve(rule, stage_id):
                 return resolve_login(session, rule, args.initiator, stage_id)
@@ -189,6 +192,7 @@ def run_simulate(args) -> int:
     except SQLAlchemyError as error:
         raise BadInput(f"cannot read the org structure from the database ({type(error).__name__}); "
                         "has `soglasie init` been run?") from None
+    rows = ([budget] if budget else []) + rows  # the budget row first, then the duplicate row, then the events
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     else:
@@ -196,7 +200,8 @@ def run_simulate(args) -> int:
             if row["kind"] == "duplicate":
                 print(f"{row['at']}  duplicate   {row['level']}: {_numbers(row['duplicates']) or 'none'}")
                 continue
-            print(f"{row['at']}  {row['kind']:<10}  {row['stage']:<16}  {row['to'] or '(nobody)'}")
+            print(_budget_text(row) if row["kind"] == "budget" else
+                  f"{row['at']}  {row['kind']:<10}  {row['stage']:<16}  {row['to'] or '(nobody)'}")
     return EXIT_OK
 
 
@@ -226,6 +231,41 @@ def _duplicate_outcome(session, rulebook, args, created_at: dt.datetime, facts: 
     facts["is_possible_duplicate"] = bool(found)
     return [{"at": created_at.isoformat(), "kind": "duplicate", "stage": None, "to": None, "level": level,
              "duplicates": [card.id for card in found]}]
+
+
+def _simulated_budget(session, rulebook, args, facts: dict, created_at: dt.datetime) -> dict | None:
+    """With --cost-item (and --amount): the budget line and the filing check's outcome; facts get the budget facts.
+
+    A row of its own, first: `{"at", "kind": "budget", "stage": null, "to": null, "outcome": ok|warn|block,
+    "budget": {...}}` (the card's `budget` keys; null when the line has no budget).
+    """
+    from soglasie.process import budgets  # noqa: PLC0415
+    from soglasie.rulebook.model import FILING  # noqa: PLC0415
+
+    if args.department is not None:
+        facts["department"] = args.department
+    if args.cost_item is None:
+        return None
+    facts["cost_item"] = args.cost_item
+    if "amount" not in facts:
+        raise BadInput("--cost-item needs --amount to show the budget line")
+    line = budgets.hypothetical_line(session, rulebook, args.process, facts["department"], args.cost_item,
+                                     facts["amount"], created_at)
+    facts.update(budgets.budget_facts(line))
+    return {"at": created_at.isoformat(), "kind": "budget", "stage": None, "to": None,
+            "outcome": budgets.outcome_at(line, rulebook, args.process, FILING),
+            "budget": line.as_dict() if line else None}
+
+
+def _budget_text(row: dict) -> str:
+    """One line: the governing period's figures and what the filing check does."""
+    line = row["budget"]
+    if line is None:
+        return f"{row['at']}  budget      no budget for this department and cost item in the year"
+    return (f"{row['at']}  budget      {line['department']} · {line['cost_item']} · {line['period']} "
+            f"{line['year']}-{line['month']:02d}: planned {line['planned']}, committed {line['committed']}, "
+            f"actual {line['actual']}, request {line['request']}, remaining after {line['remaining_after']}, "
+            f"overrun {line['overrun']} → {row['outcome']}")
 
 
 def run_deadline(args) -> int:

@@ -29,6 +29,7 @@ class Card(Base):
     __table_args__ = (
         Index("ix_cards_kind_stage", "kind", "stage"),
         Index("ix_cards_department_kind", "department_id", "kind"),
+        Index("ix_cards_department_cost_item", "department_id", "cost_item_id"),  # budget lines
         Index("ix_cards_initiator_kind", "initiator_id", "kind"),
         # The duplicate-invoice check: one indexed lookup by number, one by amount (soglasie.process.duplicates).
         Index("ix_cards_counterparty_invoice_key", "counterparty_id", "invoice_key", "invoice_year"),

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from soglasie.errors import ValidationError
 from soglasie.models import Card, ProcessRun, Task, User
-from soglasie.process import assignees, clock, deputies, duplicates
+from soglasie.process import assignees, budgets, clock, deputies, duplicates
 from soglasie.process.commands import Outcome, ProcessContext
 from soglasie.process.facts import card_facts
 from soglasie.process.notices import NoticeWriter
 from soglasie.rulebook.deadlines import accounting_deadline
 from soglasie.rulebook.engine import decide
-from soglasie.rulebook.model import AssigneeRule, ProcessDefinition, StageDefinition, TaskDefinition
+from soglasie.rulebook.model import FILING, AssigneeRule, ProcessDefinition, StageDefinition, TaskDefinition
 
 
 def set_stage(run: ProcessRun, card: Card, stage: str, now: dt.datetime) -> None:
@@ -92,11 +92,15 @@ def start_run(session: Session, context: ProcessContext, card: Card, actor: User
     process = context.rulebook.process(card.kind)
     # Duplicate invoices: the counterparty locked, a duplicate refused under `block` (soglasie.process.duplicates).
     found = duplicates.check_at_start(session, process, card, context.rulebook.calendar.tz)
-    facts = {**card_facts(session, card), "is_possible_duplicate": bool(found)}
+    # The budget line: facts for the rules, and the check at filing (locked when filing is a check point).
+    line = budgets.line_for(session, context.rulebook, card, now,
+                            lock=process.budget is not None and FILING in process.budget.check_at)
+    facts = {**card_facts(session, card), "is_possible_duplicate": bool(found), **budgets.budget_facts(line)}
     decision = decide(context.rulebook, process.id, facts, now)
     if decision.blocks:
         field_name, message = decision.blocks[0]
         raise ValidationError(message, field_name or "amount", code="blocked_by_rule")
+    verdict = budgets.check_line(line, context.rulebook, card, FILING, actor, card.comment)
     number = (session.scalar(select(func.max(ProcessRun.number)).where(ProcessRun.card_id == card.id)) or 0) + 1
     run = ProcessRun(
         card_id=card.id, number=number, process=process.id, rules_version=decision.rules_version,
@@ -110,8 +114,9 @@ def start_run(session: Session, context: ProcessContext, card: Card, actor: User
     writer.timeline(run, actor, event or ("created" if number == 1 else "restarted"), comment=comment, data={
         "route": list(decision.stages), "rules_version": decision.rules_version,
         "matched_rules": list(decision.matched_rules),
-        "warnings": [message.en for _, message in decision.warnings],
-        **({"possible_duplicates": [other.id for other in found]} if found else {})})
+        "warnings": [message.en for _, message in decision.warnings] + [text.en for text in verdict.warnings],
+        **verdict.override, **({"possible_duplicates": [other.id for other in found]} if found else {})})
     enter_stage(session, context, writer, process, run, decision.stages[0], now)
-    warnings = [message for _, message in decision.warnings] + ([duplicates.warning(found)] if found else [])
+    warnings = ([message for _, message in decision.warnings] + verdict.warnings
+                + ([duplicates.warning(found)] if found else []))
     return Outcome(card.id, run.stage, warnings=warnings)

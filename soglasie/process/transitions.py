@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from soglasie.errors import Conflict, DomainError, ValidationError
 from soglasie.i18n import _, gendered
 from soglasie.models import OPEN_STATUSES, Attachment, ContractVersion, ProcessRun, Task
-from soglasie.process import clock, duplicates
+from soglasie.process import budgets, clock, duplicates
 from soglasie.process.conditions import (CARD, ROUTE, TASK, TERMINAL, Guard, Refusal, Situation, Source, Step,
                                          Transition, assignee_or_on_behalf, card_actions_roles)
 from soglasie.process.definitions import PROVIDE_DOCUMENTS
@@ -115,9 +115,13 @@ def _document_version(step: Step) -> dict:
 
 
 def _approve(step: Step) -> None:
+    # The budget check at this stage (if the policy lists it): locks the budget line, may refuse.
+    verdict = budgets.lock_and_check(step.session, step.context.rulebook, step.card, step.task.stage, step.actor,
+                                     step.command.comment, step.command.now)
+    step.warnings.extend(verdict.warnings)
     _decide_task(step, "approved", step.command.comment)
     step.notices.timeline(step.run, step.actor, "approved", task=step.task, comment=step.command.comment,
-                          on_behalf_of_id=step.on_behalf_of_id, data=_document_version(step))
+                          on_behalf_of_id=step.on_behalf_of_id, data={**_document_version(step), **verdict.override})
     if step.on_behalf_of_id is not None:
         step.notices.approved_on_behalf(step.task, step.actor)
     duplicates.record_acknowledgement(step)

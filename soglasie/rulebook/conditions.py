@@ -42,6 +42,8 @@ FIELDS: Mapping[str, str] = {
     "exceeds_contract_remaining": "bool",  # the amount is above the linked contract's remainder
     "has_hard_deadline": "bool",  # the request carries a hard deadline
     "is_possible_duplicate": "bool",  # the same counterparty's invoice may already be filed (`duplicates:`)
+    "exceeds_budget": "bool",  # the amount is above what is left of its budget line (absent: no budget)
+    "budget_remaining": "money",  # what is left of the budget line before this request (absent: none)
     "process": "text",  # the process id, e.g. "payment"
 }
 COMPARISONS = ("==", "!=", ">", ">=", "<", "<=")

@@ -281,6 +281,29 @@ class DeadlineRule:
     hard_deadline_wins: bool = True
 
 
+# Budget periods and what a check does when a request would exceed one (`budget:` of a process file).
+BUDGET_PERIODS = ("year", "month")  # the annual budget; month-to-date: January up to the request's month
+BUDGET_ACTIONS = ("ignore", "warn", "block")
+FILING = "filing"  # the check point "when the card is filed (or restarted)" among stage ids in `check_at`
+
+
+@dataclass(frozen=True)
+class BudgetPolicy:
+    """How a process's cards are checked against the budgets per department and cost item.
+
+    `check_at` names the check points: FILING and/or stage ids (each approval at that stage);
+    a request counts as committed from the stage `committed_from` on (in the file's stage
+    order) until it reaches the terminal (paid); `on_exceed` is the action per period;
+    `override_role` may pass a block by writing a comment.
+    """
+
+    check_at: tuple[str, ...]
+    committed_from: str
+    on_exceed: Mapping[str, str]  # period → action
+    override_role: str | None = None
+    line: int = 0
+
+
 @dataclass(frozen=True)
 class ProcessDefinition:
     """A process (payment, contract, …): its stages in order, its nouns, its card and its rules."""
@@ -300,6 +323,7 @@ class ProcessDefinition:
     api_path: str = ""  # the URL segment of its own REST routes, e.g. "payment-requests"
     source: str = ""  # file path
     duplicates: DuplicatePolicy | None = None  # the duplicate-invoice check; None: not compared
+    budget: BudgetPolicy | None = None  # None: the process's cards are not checked against budgets
 
     def has_stage(self, stage_id: str) -> bool:
         """Whether `stage_id` is a stage of this process (declared, terminal or a side stage)."""
@@ -325,6 +349,11 @@ class ProcessDefinition:
     def default_route(self) -> tuple[str, ...]:
         """The stages a run goes through when no routing rule matches."""
         return tuple(stage.id for stage in self.stages if not stage.optional)
+
+    def stages_from(self, stage_id: str) -> tuple[str, ...]:
+        """The declared stages from `stage_id` on, in the file's order (empty when unknown)."""
+        ids = [stage.id for stage in self.stages]
+        return tuple(ids[ids.index(stage_id):]) if stage_id in ids else ()
 
     def stages_flagged(self, flag: str) -> frozenset[str]:
         """The ids of the stages that carry `flag` (see STAGE_FLAGS)."""

@@ -1,5 +1,7 @@
 """The warnings a card shows wherever it is shown (the portal, the API, Telegram): one list, one place.
 
+- a budget overrun (the process's `budget:` policy, `soglasie.process.budgets`; the card's
+  line as of `now`: an unpaid request counts in the current month);
 - a possible duplicate invoice (the process's `duplicates:` policy, `soglasie.process.duplicates`);
 - a payment whose amount is above what is left of the contract it is paid against
   (remainder = the contract's amount − payments paid and in flight, this one excluded; the
@@ -9,6 +11,7 @@ A new check adds its warning here, so every surface shows it without knowing abo
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -17,7 +20,7 @@ from soglasie.core import Core
 from soglasie.i18n import Message, _
 from soglasie.models import Card
 from soglasie.notifications.messages import format_amount
-from soglasie.process import duplicates
+from soglasie.process import budgets, duplicates
 from soglasie.process.facts import contract_committed
 
 CONTRACT_REMAINDER = _("The amount is above what is left of contract #%(contract)s: %(remaining)s left of "
@@ -32,17 +35,28 @@ class CardWarning:
     message: Message
 
 
-def card_warnings(session: Session, core: Core, card: Card) -> list[CardWarning]:
-    """Every warning `card` carries now, in a fixed order."""
+def card_warnings(session: Session, core: Core, card: Card, now: dt.datetime) -> list[CardWarning]:
+    """Every warning `card` carries at `now`, in a fixed order."""
     warnings: list[CardWarning] = []
     for check in CHECKS:
-        warning = check(session, core, card)
+        warning = check(session, core, card, now)
         if warning is not None:
             warnings.append(warning)
     return warnings
 
 
-def possible_duplicate(session: Session, core: Core, card: Card) -> CardWarning | None:
+def over_budget(session: Session, core: Core, card: Card, now: dt.datetime) -> CardWarning | None:
+    """The request exceeds a period of its budget line that the policy does not ignore."""
+    line = budgets.line_for(session, core.rulebook, card, now)
+    if line is None:
+        return None
+    period = line.governing
+    if not period.exceeded or period.action == "ignore":
+        return None
+    return CardWarning("over_budget", budgets.over_budget_words(line, period))
+
+
+def possible_duplicate(session: Session, core: Core, card: Card, now: dt.datetime) -> CardWarning | None:
     """The card may duplicate an invoice of the same counterparty (warn level; block never files one)."""
     rulebook = core.rulebook
     policy = duplicates.active_policy(rulebook.process(card.kind))
@@ -52,7 +66,7 @@ def possible_duplicate(session: Session, core: Core, card: Card) -> CardWarning 
     return CardWarning("possible_duplicate", duplicates.warning(found)) if found else None
 
 
-def contract_remainder(session: Session, core: Core, card: Card) -> CardWarning | None:
+def contract_remainder(session: Session, core: Core, card: Card, now: dt.datetime) -> CardWarning | None:
     """The amount exceeds what is left of the linked contract."""
     if card.contract_id is None or card.amount is None:
         return None
@@ -68,4 +82,4 @@ def contract_remainder(session: Session, core: Core, card: Card) -> CardWarning 
         total=lambda locale: format_amount(total, locale)))
 
 
-CHECKS = (possible_duplicate, contract_remainder)
+CHECKS = (possible_duplicate, over_budget, contract_remainder)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from soglasie.models import (Attachment, Card, ContractVersion, CostItem, Counterparty, Department, ProcessRun, Task,
                              TimelineEvent, User)
 from soglasie.process.definitions import task_definition
+from soglasie.process.budgets import line_for
 from soglasie.process.engine import available_actions
 from soglasie.invoices import payment_purpose
 from soglasie.process.duplicates import possible_duplicates
@@ -98,6 +99,9 @@ def card_view(session: Session, card: Card, viewer: User, rulebook: RuleBook, no
     })
     view.update(history_check(session, card))
     view.update(process_fields(session, card, rulebook))
+    if process.budget is not None:  # the budget line (soglasie.services.budget_line documents the keys)
+        line = line_for(session, rulebook, card, now)
+        view["budget"] = line.as_dict() if line is not None else None
     return view
 
 

@@ -11,6 +11,8 @@ composed as the edit of the message it names.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -125,8 +127,11 @@ def message_text(core: Core, base: str, card: Card | None, task: Task | None, lo
 
 
 def card_summary(core: Core, base: str, card: Card, task: Task | None, locale: str) -> list[Piece]:
-    """The summary lines of `card` under the headline `base` (read in the card's own session)."""
-    return summary_pieces(object_session(card), core, base, card, task, locale, stage_title(core, card, locale))
+    """The summary lines of `card` under the headline `base` (read in the card's own session).
+
+    Composed at delivery, so its budget line and warnings are as of the delivery instant."""
+    return summary_pieces(object_session(card), core, base, card, task, locale, stage_title(core, card, locale),
+                          dt.datetime.now(dt.timezone.utc))
 
 
 def task_actions(session: Session, core: Core, task: Task | None, user: User, card: Card | None) -> list[str]:

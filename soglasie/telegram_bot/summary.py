@@ -23,6 +23,7 @@ from soglasie.core import Core
 from soglasie.i18n import Message, _
 from soglasie.models import Card, Task, TimelineEvent, User
 from soglasie.notifications import messages
+from soglasie.process import budgets
 from soglasie.services.card_warnings import card_warnings
 from soglasie.telegram_bot import texts
 
@@ -40,6 +41,9 @@ COMMENT = _("Comment: %(comment)s")
 APPROVED_SO_FAR = _("Approved so far: %(names)s")
 ON_BEHALF = _("%(actor)s for %(assignee)s")
 WARNING = "⚠️ %s"
+BUDGET_LINE = _("Budget (%(period)s, %(department)s · %(cost_item)s): planned %(planned)s, committed %(committed)s, "
+                "actual %(actual)s, this request %(request)s, remaining after it %(remaining_after)s, "
+                "overrun %(overrun)s")
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,8 @@ def approvals(session: Session, card: Card) -> list[str]:
 
 
 def summary_pieces(session: Session, core: Core, headline: str, card: Card, task: Task | None,
-                   locale: str, stage: str) -> list[Piece]:
-    """Every line of the summary, the headline (the outbox text) first; the link is the caller's."""
+                   locale: str, stage: str, now: dt.datetime) -> list[Piece]:
+    """Every line of the summary as of `now`, the headline (the outbox text) first; the link is the caller's."""
     initiator = session.get(User, card.initiator_id)
     department = f", {card.department.name}" if card.department is not None else ""
     pieces = [Piece(headline.strip() + "\n", HEADLINE_CUT)]  # a blank line under the headline
@@ -155,5 +159,18 @@ def summary_pieces(session: Session, core: Core, headline: str, card: Card, task
         tz = core.rulebook.calendar.tz
         pieces.append(Piece(texts.DEADLINE.format(deadline=messages.format_time(task.deadline, locale, tz))
                             .get(locale)))
-    pieces += [Piece(WARNING % warning.message.get(locale)) for warning in card_warnings(session, core, card)]
+    line = budgets.line_for(session, core.rulebook, card, now)
+    if line is not None:
+        pieces.append(Piece(budget_text(line, locale), APPROVALS_CUT))
+    pieces += [Piece(WARNING % warning.message.get(locale)) for warning in card_warnings(session, core, card, now)]
     return pieces
+
+
+def budget_text(line: budgets.BudgetLine, locale: str) -> str:
+    """The budget line as the card shows it: the governing period's planned, committed, actual, this
+    request, what remains after it and the overrun."""
+    period = line.governing
+    money = {name: messages.format_amount(getattr(period, name), locale)
+             for name in ("planned", "committed", "actual", "request", "remaining_after", "overrun")}
+    return BUDGET_LINE.format(period=budgets.PERIOD_WORDS[period.period], department=line.department,
+                              cost_item=line.cost_item, **money).get(locale)

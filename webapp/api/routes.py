@@ -17,7 +17,7 @@ from soglasie.services.queries import CardFilter
 from webapp.api import parsing
 from webapp.api.access import authenticate_api_call
 from webapp.api.paths import register_converter
-from webapp.runtime import actor_id, core, now
+from webapp.runtime import actor_id, core, locale, now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.record_once(register_converter)  # first: the process routes' rules need the converter when they are added
@@ -99,7 +99,9 @@ def task_action(task_id: int, action: str):
         outcome = service(core(), actor_id(), task_id, now())
     else:
         outcome = service(core(), actor_id(), task_id, now(), parsing.text(data, field))
-    return card_response(outcome.card_id)  # the card of any process
+    # The card of any process; a budget `warn` on an approval adds `warnings` (docs/api.md, "Budgets").
+    warnings = {"warnings": [w.get(locale()) for w in outcome.warnings]} if outcome.warnings else {}
+    return card_response(outcome.card_id, **warnings)
 
 
 @bp.post("/tasks/<id:task_id>/complete")

@@ -1,0 +1,5 @@
+"""Budgets: the page that shows them (finance, operations, accounting, admins, heads) and edits them."""
+
+from webapp.budgets.routes import bp
+
+__all__ = ["bp"]
