@@ -6,8 +6,10 @@ from typing import Mapping
 
 from yaml.nodes import Node
 
+from soglasie.rulebook.analytics_file import read_analytics
 from soglasie.rulebook.card_file import read_card, read_nouns, read_path
 from soglasie.rulebook.model import (
+    AnalyticsSpec,
     CARD_ACTIONS,
     ROLES,
     SIDE_STAGES,
@@ -29,7 +31,7 @@ from soglasie.rulebook.policies_file import (
 from soglasie.rulebook.yamlnodes import Reader, did_you_mean, line_of
 
 _REQUIRED = ("process", "title", "nouns", "card", "portal", "api", "stages", "terminal")
-_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation")
+_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation", "analytics")
 _STAGE_KEYS = ("id", "title", "tasks")
 _TASK_KEYS = ("kind", "title", "assignee", "actions")
 _TASK_OPTIONAL = ("on_behalf", "requires_attachment", "memo", "deadline", "attachment_title")
@@ -55,13 +57,14 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
     names: set[str] = set()
     routing = read_routing(reader, fields["routing"], stages, names) if "routing" in fields else []
     validations = read_validations(reader, fields["validation"], names) if "validation" in fields else []
+    analytics = read_analytics(reader, fields["analytics"]) if "analytics" in fields else AnalyticsSpec()
     if len(reader.errors) > before or terminal is None:
         return None
     return ProcessDefinition(
         id=process_id, title=title, stages=tuple(stages.values()), terminal=terminal[0],
         terminal_title=terminal[1], card_actions=actions, routing=tuple(routing),
         validations=tuple(validations), deadlines={k: v for k, v in deadlines.items() if v},
-        nouns=nouns, card=card, portal_path=portal_path, api_path=api_path, source=source,
+        nouns=nouns, card=card, portal_path=portal_path, api_path=api_path, source=source, analytics=analytics,
     )
 
 
