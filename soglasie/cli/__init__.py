@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "soglasie.cli.calendar_commands",
     "soglasie.cli.process_commands",
     "soglasie.cli.bot_commands",
+    "soglasie.cli.analytics_commands",
 )
 
 

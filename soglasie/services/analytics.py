@@ -70,11 +70,14 @@ def report(core: Core, actor_id: int, name: str, params: Mapping[str, str | None
         return REPORTS[name](session, rulebook, query)
 
 
-def overview(core: Core, actor_id: int, params: Mapping[str, str | None], now: dt.datetime) -> dict:
-    """Everything the page and `soglasie analytics kpi` show: KPI, trend, groups, stages, approvers, rework."""
+def overview(core: Core, actor_id: int | None, params: Mapping[str, str | None], now: dt.datetime) -> dict:
+    """Everything the page and `soglasie analytics kpi` show: KPI, trend, groups, stages, approvers, rework.
+
+    `actor_id` None is the operator at the command line, who sees the whole company.
+    """
     rulebook = core.rulebook
     with core.db.read() as session:
-        departments = reports.scope(session, load_actor(session, actor_id))
+        departments = reports.scope(session, load_actor(session, actor_id)) if actor_id is not None else None
         query = parse_query(core, params, now.astimezone(rulebook.calendar.tz).date(), departments)
         grouping = group_by(params)
         trend = reports.cycle_time(session, rulebook, query, "month")
