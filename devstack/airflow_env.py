@@ -7,7 +7,7 @@ import secrets
 
 from devstack.config import StackConfig
 
-DAG_IDS = ("sla_sweep", "accounting_tasks", "notification_dispatch", "morning_digest")
+DAG_IDS = ("sla_sweep", "accounting_tasks", "notification_dispatch", "morning_digest", "weekly_kpi")
 
 
 def airflow_env(config: StackConfig, jwt_secret: str) -> dict[str, str]:

@@ -89,6 +89,7 @@ NOTIFICATION_KINDS = {
     "task_passed_on": _l("Task passed on"),
     "task_returned": _l("Task back with you"),
     "task_returned_from_you": _l("Task returned"),
+    "weekly_kpi": _l("Weekly KPI"),
 }
 
 SORTS = {
