@@ -163,3 +163,46 @@ def test_a_database_with_requests_is_refused_and_left_as_it_was(core, users, inv
         fill_history(core, END, months=1, requests=5)
     assert refused.value.field == "database"
     assert _count_cards(core, "payment") == 1
+
+
+@pytest.fixture
+def cli_env(core, monkeypatch):
+    """The environment the `soglasie` command reads, pointing at this test's database and rules."""
+    settings = core.settings
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SOGLASIE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SOGLASIE_RULES_DIR", str(settings.rules_dir))
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_cli_prints_the_figures_the_api_gives(core, users, cli_env, capsys):
+    import json
+
+    from soglasie.cli import main
+    from soglasie.services import analytics
+
+    fill_history(core, END, months=1, requests=12, seed=4)
+    params = {"process": "payment", "from": "2026-11-01", "to": "2026-12-07", "group_by": "department"}
+    assert main(["analytics", "kpi", "--process", "payment", "--from", "2026-11-01", "--to", "2026-12-07",
+                 "--group-by", "department", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    api = analytics.report(core, users["finance"], "cycle-time", params, END)
+    assert printed["items"] == [{key: item[key] for key in printed["items"][0]} for item in api["items"]]
+    assert (printed["target_wd"], printed["baseline_wd"]) == (api["target_wd"], api["baseline_wd"])
+    stages = analytics.report(core, users["ops"], "stages", params, END)["items"]
+    assert [(item["stage"], item["median_wait_wh"]) for item in printed["stages"]] == [
+        (item["stage"], item["median_wait_wh"]) for item in stages]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_cli_refuses_a_history_for_a_company_with_more_people(core, cli_env, capsys):
+    from soglasie.cli import main
+    from soglasie.models import User
+
+    with core.db.write() as session:
+        session.add(User(login="real.person", name="Real Person", password_hash="x", locale="ru", active=True,
+                         created_at=END))
+    assert main(["demo", "history", "--requests", "3", "--months", "1"]) == 2
+    assert "demo company" in capsys.readouterr().err
+    assert _count_cards(core, "payment") == 0
