@@ -49,8 +49,8 @@ def page():
     """The page: KPI against the baseline, the trend by month, stages, groups, approvers, rework."""
     result = _overview()
     process = result["process"]
-    for item in result["trend"]:
-        item["month_label"] = _month_label(item["key"])
+    for index, item in enumerate(result["trend"]):
+        item["month_label"] = _month_label(item["key"], with_year=index == 0 or item["key"].endswith("-01"))
     return render_template(
         "analytics/page.html", result=result, process=process, params=_params(),
         groups=analytics.GROUPS,
@@ -58,9 +58,10 @@ def page():
         drill=_drill(result), exports=("trend", "groups", "stages", "approvers"))
 
 
-def _month_label(key: str) -> str:
+def _month_label(key: str, with_year: bool = True) -> str:
+    """"июнь 26", or just "июль" for the bars after the first of the year (short enough for 375 px)."""
     year, month = key.split("-")
-    return format_date(dt.date(int(year), int(month), 1), "LLL yy")
+    return format_date(dt.date(int(year), int(month), 1), "LLL yy" if with_year else "LLL")
 
 
 def _month_bounds(key: str) -> tuple[str, str]:
