@@ -62,7 +62,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('task_id', name=op.f('uq_durations_task_id'))
     )
     with op.batch_alter_table('durations', schema=None) as batch_op:
-        batch_op.create_index('ix_durations_process_kind_filed', ['process', 'kind', 'filed_at'], unique=False)
+        batch_op.create_index('ix_durations_report', [
+            'process', 'kind', 'filed_at', 'stage', 'outcome', 'filed_month', 'department_id', 'cost_item_id',
+            'counterparty_id', 'assignee_id', 'card_id', 'wait_minutes', 'work_minutes', 'total_minutes', 'reminders',
+            'escalations', 'on_behalf'], unique=False)
+        batch_op.create_index('ix_durations_process_kind_ended', ['process', 'kind', 'ended_at'], unique=False)
         batch_op.create_index('ix_durations_card', ['card_id'], unique=False)
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('held_wait_minutes', sa.Integer(), nullable=False, server_default='0'))
@@ -85,5 +89,6 @@ def downgrade() -> None:
         batch_op.drop_column('held_wait_minutes')
     with op.batch_alter_table('durations', schema=None) as batch_op:
         batch_op.drop_index('ix_durations_card')
-        batch_op.drop_index('ix_durations_process_kind_filed')
+        batch_op.drop_index('ix_durations_process_kind_ended')
+        batch_op.drop_index('ix_durations_report')
     op.drop_table('durations')
