@@ -121,3 +121,31 @@ def test_the_api_gives_the_report_the_core_computes(auth, core, paid_two):
         expected = cycle_time(session, core.rulebook, Query(core.rulebook.process("payment"), dt.date(2026, 12, 1),
                                                             dt.date(2026, 12, 31), None), "cost_item")
     assert body["items"] == [{key: item[key] for key in body["items"][0]} for item in expected["items"]]
+
+
+def test_the_approver_report_can_be_switched_off_in_the_rules(sqlite_database, tmp_path, clock, users):
+    import shutil
+
+    from soglasie.core import Core
+    from soglasie.settings import Settings
+    from tests.support.rules import RULES_DIR
+    from tests.webapp.conftest import Auth
+    from webapp import create_app
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    payment = rules / "payment.yaml"
+    payment.write_text(payment.read_text(encoding="utf-8").replace("  approvers: true", "  approvers: false"),
+                       encoding="utf-8")
+    core = Core.from_settings(Settings(database_url=sqlite_database, data_dir=tmp_path / "data", rules_dir=rules,
+                                       secret_key="test-secret-key"))
+    try:
+        client = create_app({"SOGLASIE_CORE": core, "TESTING": True, "SOGLASIE_CLOCK": clock}).test_client()
+        auth = Auth(client, core, users).login("finance")
+        response = client.get(f"/api/v1/analytics/approvers?{PERIOD}")
+        assert response.status_code == 403 and response.get_json()["code"] == "approvers_off"
+        page = client.get("/analytics").get_data(as_text=True)
+        assert 'data-testid="approvers-table"' not in page and 'data-testid="stages-table"' in page
+        assert client.get("/analytics/approvers.csv").status_code == 404 and auth
+    finally:
+        core.db.dispose()
