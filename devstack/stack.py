@@ -75,7 +75,7 @@ def init_database(config: StackConfig, env: dict[str, str]) -> None:
                           text=True)
     print(init.stdout, end="", flush=True)
     if DEMO_CREATED in init.stdout:
-        print("first start: filling the demo company with six months of history (about a minute)…", flush=True)
+        print("first start: filling the demo company with six months of history (one to two minutes)…", flush=True)
         subprocess.run([soglasie, "demo", "history"], env=env, cwd=config.repo, check=True)
 
 
