@@ -152,7 +152,7 @@ def test_weekly_kpi_on_the_first_working_day_of_the_week_once(core, users, invoi
     assert again.counts["recipients"] == 2
     for login in ("ops", "finance"):
         [message] = _weekly_messages(core, users, login)
-        assert "2026-W49" in message["text"] and "median 0.9" in message["text"]  # Tue 10:00 → 18:00: 7 h
+        assert "2026-W49" in message["text"] and "медиана 0.9" in message["text"]  # Tue 10:00 → 18:00: 7 h
     assert _weekly_messages(core, users, "mhead") == []
 
 
