@@ -15,6 +15,8 @@ from devstack.config import StackConfig, base_env
 from devstack.supervisor import POLL_S, Interrupted, Service, Supervisor, wait_until_up
 from soglasie.demo import DEMO_PASSWORD, USERS
 
+DEMO_CREATED = "Demo company loaded"  # what `soglasie init --demo` prints when it has just created the company
+
 
 def services(config: StackConfig, env: dict[str, str], jwt_secret: str) -> list[Service]:
     """The portal, Airflow standalone and the dispatcher, in start order."""
@@ -64,8 +66,19 @@ def banner(config: StackConfig, started_in: float) -> str:
 
 
 def init_database(config: StackConfig, env: dict[str, str]) -> None:
-    """Create or upgrade the schema and load the demo company (both idempotent)."""
-    subprocess.run([str(config.bin_dir / "soglasie"), "init", "--demo"], env=env, cwd=config.repo, check=True)
+    """Create or upgrade the schema and load the demo company (both idempotent).
+
+    On the first start — the demo company was just created — it is given a past
+    (`soglasie demo history`: six months of requests lived through the services), so the board,
+    the card histories and the analytics open on real numbers. Later starts leave the data alone.
+    """
+    soglasie = str(config.bin_dir / "soglasie")
+    init = subprocess.run([soglasie, "init", "--demo"], env=env, cwd=config.repo, check=True, capture_output=True,
+                          text=True)
+    print(init.stdout, end="", flush=True)
+    if DEMO_CREATED in init.stdout:
+        print("first start: filling the demo company with six months of history (one to two minutes)…", flush=True)
+        subprocess.run([soglasie, "demo", "history"], env=env, cwd=config.repo, check=True)
 
 
 def supervise(config: StackConfig, supervisor: Supervisor, env: dict[str, str]) -> int:

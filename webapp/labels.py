@@ -93,6 +93,7 @@ NOTIFICATION_KINDS = {
     "task_returned_from_you": _l("Task returned"),
     "calendar_missing": _l("Production calendar"),
     "version_added": _l("New version"),
+    "weekly_kpi": _l("Weekly KPI"),
 }
 
 SORTS = {

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "soglasie.cli.process_commands",
     "soglasie.cli.bot_commands",
     "soglasie.cli.ops_commands",
+    "soglasie.cli.analytics_commands",
 )
 
 

@@ -1,6 +1,7 @@
 """The data model: every table Soglasie owns (typed SQLAlchemy 2 declarative classes)."""
 
 from soglasie.models.absence import Absence
+from soglasie.models.analytics import Duration
 from soglasie.models.budget import Budget
 from soglasie.models.base import Base, Money, UTCDateTime
 from soglasie.models.directory import CostItem, Counterparty
@@ -29,6 +30,7 @@ __all__ = [
     "CostItem",
     "Counterparty",
     "Department",
+    "Duration",
     "LoginAttempt",
     "Money",
     "OutboxMessage",

@@ -98,6 +98,9 @@ class ProcessRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
+    # Analytics: working minutes spent frozen or waiting for documents, and since when it is held now.
+    held_minutes: Mapped[int] = mapped_column(default=0)
+    held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[Card] = relationship(foreign_keys=[card_id])
     tasks: Mapped[list["Task"]] = relationship(back_populates="run", order_by="Task.id")
@@ -141,6 +144,10 @@ class Task(Base):
     # Deputies: the assignee the rules chose, while the task is with his deputy, and the absence why.
     delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     absence_id: Mapped[int | None] = mapped_column(ForeignKey("absences.id"), index=True)
+    # Analytics: frozen/documents time before and after taking into work, and since when it is held now.
+    held_wait_minutes: Mapped[int] = mapped_column(default=0)
+    held_work_minutes: Mapped[int] = mapped_column(default=0)
+    held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 

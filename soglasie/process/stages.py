@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from soglasie.errors import ValidationError
 from soglasie.models import Card, ProcessRun, Task, User
-from soglasie.process import assignees, budgets, clock, deputies, duplicates
+from soglasie.process import assignees, budgets, clock, deputies, duplicates, durations
 from soglasie.process.commands import Outcome, ProcessContext
 from soglasie.process.facts import card_facts
 from soglasie.process.notices import NoticeWriter
@@ -33,6 +33,7 @@ def enter_stage(session: Session, context: ProcessContext, writer: NoticeWriter,
     set_stage(run, card, stage_id, now)
     if stage_id == process.terminal:
         run.finished_at = now
+        durations.record_run(session, context.rulebook.calendar, run, card, now, "finished")
         writer.timeline(run, None, "finished", stage=stage_id)
         writer.finished(run, process)
         return

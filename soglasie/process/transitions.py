@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from soglasie.errors import Conflict, DomainError, ValidationError
 from soglasie.i18n import _, gendered
 from soglasie.models import OPEN_STATUSES, Attachment, ContractVersion, ProcessRun, Task
-from soglasie.process import budgets, clock, duplicates
+from soglasie.process import budgets, clock, duplicates, durations
 from soglasie.process.conditions import (CARD, ROUTE, TASK, TERMINAL, Guard, Refusal, Situation, Source, Step,
                                          Transition, assignee_or_on_behalf, card_actions_roles)
 from soglasie.process.definitions import PROVIDE_DOCUMENTS
@@ -105,6 +105,8 @@ def _decide_task(step: Step, outcome: str, comment: str | None) -> None:
     task.decided_at, task.decided_by_id = now, step.actor.id
     if task.started_at is None:
         task.started_at = now
+    durations.record_task(step.session, step.context.rulebook.calendar, step.run, step.card, task, now,
+                          on_behalf=step.on_behalf_of_id is not None)
 
 
 def _document_version(step: Step) -> dict:
@@ -147,6 +149,8 @@ def _reject(step: Step) -> None:
     _decide_task(step, "rejected", reason)
     _cancel_open_tasks(step)
     set_stage(step.run, step.card, REJECTED, step.command.now)
+    durations.record_run(step.session, step.context.rulebook.calendar, step.run, step.card, step.command.now,
+                         "rejected")
     step.run.finished_at = step.command.now
     step.notices.timeline(step.run, step.actor, "rejected", task=step.task, comment=reason,
                           on_behalf_of_id=step.on_behalf_of_id)
@@ -220,6 +224,9 @@ def _unfreeze(step: Step) -> None:
     run.resume_stage = None
     if run.stage != DOCUMENTS_REQUESTED:
         _resume_open_tasks(step)
+    else:  # the initiator's answer counts again; the run stays held until he gives it
+        for task in _open_tasks(step, DOCUMENTS_REQUESTED):
+            durations.release(task, step.context.rulebook.calendar, step.command.now)
     step.notices.timeline(run, step.actor, "unfrozen", comment=step.command.comment)
     step.notices.unfrozen(run, step.actor)
 
@@ -251,6 +258,7 @@ def _new_version(step: Step) -> None:
         return  # nothing approved yet (or already rejected): the new text simply replaces the old
     _cancel_open_tasks(step)
     run.finished_at = step.command.now
+    durations.record_run(step.session, step.context.rulebook.calendar, run, step.card, step.command.now, "revised")
     outcome = start_run(step.session, step.context, step.card, step.actor, step.command.now, event="revised",
                         comment=step.command.comment)
     step.run = step.session.get(ProcessRun, step.card.current_run_id)
@@ -291,13 +299,17 @@ def _open_tasks(step: Step, stage: str | None = None) -> list[Task]:
 
 
 def _pause_open_tasks(step: Step) -> None:
+    durations.hold(step.run, step.command.now)
     for task in _open_tasks(step):
         clock.pause(task, step.context.rulebook.calendar, step.command.now)
+        durations.hold(task, step.command.now)
 
 
 def _resume_open_tasks(step: Step) -> None:
     calendar = step.context.rulebook.calendar
+    durations.release(step.run, calendar, step.command.now)
     for task in _open_tasks(step, step.run.stage):
+        durations.release(task, calendar, step.command.now)
         if task.stage in _stage_ids(step.process):
             clock.resume(task, step.process.stage(task.stage).sla, calendar, step.command.now)
 
@@ -306,6 +318,8 @@ def _cancel_open_tasks(step: Step) -> None:
     for task in _open_tasks(step):
         clock.pause(task, step.context.rulebook.calendar, step.command.now)
         task.status, task.outcome = "cancelled", "cancelled"
+        durations.record_task(step.session, step.context.rulebook.calendar, step.run, step.card, task,
+                              step.command.now)
 
 
 def _advance_if_stage_done(step: Step) -> None:

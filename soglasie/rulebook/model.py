@@ -116,6 +116,15 @@ class DocumentSpec:
 
 
 @dataclass(frozen=True)
+class AnalyticsSpec:
+    """A process's `analytics:` section: the cycle-time target, the baseline before automation, privacy."""
+
+    target_wd: float = 3.0  # working days from filing to the terminal stage (the source case's "2–3")
+    baseline_wd: tuple[float, float] | None = None  # e.g. (5, 7): before automation, as the company remembers it
+    approvers: bool = True  # False: no per-approver report (privacy)
+
+
+@dataclass(frozen=True)
 class CardSpec:
     """Which card fields a process uses: field → "required" | "optional" | "absent"."""
 
@@ -321,6 +330,7 @@ class ProcessDefinition:
     card: CardSpec = CardSpec(fields={})
     portal_path: str = ""  # the URL segment of its cards in the portal, e.g. "requests"
     api_path: str = ""  # the URL segment of its own REST routes, e.g. "payment-requests"
+    analytics: AnalyticsSpec = AnalyticsSpec()
     source: str = ""  # file path
     duplicates: DuplicatePolicy | None = None  # the duplicate-invoice check; None: not compared
     budget: BudgetPolicy | None = None  # None: the process's cards are not checked against budgets

@@ -6,9 +6,11 @@ from typing import Mapping
 
 from yaml.nodes import Node
 
+from soglasie.rulebook.analytics_file import read_analytics
 from soglasie.rulebook.budget_file import read_budget
 from soglasie.rulebook.card_file import read_card, read_duplicates, read_nouns, read_path
 from soglasie.rulebook.model import (
+    AnalyticsSpec,
     CARD_ACTIONS,
     ROLES,
     SIDE_STAGES,
@@ -30,7 +32,7 @@ from soglasie.rulebook.policies_file import (
 from soglasie.rulebook.yamlnodes import Reader, did_you_mean, line_of
 
 _REQUIRED = ("process", "title", "nouns", "card", "portal", "api", "stages", "terminal")
-_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation", "duplicates", "budget")
+_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation", "duplicates", "budget", "analytics")
 _STAGE_KEYS = ("id", "title", "tasks")
 _TASK_KEYS = ("kind", "title", "assignee", "actions")
 _TASK_OPTIONAL = ("on_behalf", "requires_attachment", "memo", "deadline", "attachment_title")
@@ -62,6 +64,7 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
         if "duplicates" in fields else None
     budget = read_budget(reader, fields["budget"], None if stages_broken else stages, card) \
         if "budget" in fields else None
+    analytics = read_analytics(reader, fields["analytics"]) if "analytics" in fields else AnalyticsSpec()
     if len(reader.errors) > before or terminal is None:
         return None
     return ProcessDefinition(
@@ -69,7 +72,7 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
         terminal_title=terminal[1], card_actions=actions, routing=tuple(routing),
         validations=tuple(validations), deadlines={k: v for k, v in deadlines.items() if v},
         nouns=nouns, card=card, portal_path=portal_path, api_path=api_path, source=source, duplicates=duplicates,
-        budget=budget,
+        budget=budget, analytics=analytics,
     )
 
 

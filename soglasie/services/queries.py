@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select, update
 from soglasie.core import Core
 from soglasie.errors import ValidationError
 from soglasie.i18n import _
-from soglasie.models import OPEN_STATUSES, Card, CostItem, Counterparty, Department, OutboxMessage, ProcessRun, Task
+from soglasie.models import (OPEN_STATUSES, Card, CostItem, Counterparty, Department, OutboxMessage, ProcessRun, Task,
+                             User)
 from soglasie.notifications.outbox import INBOX
 from soglasie.process import permissions
 from soglasie.rulebook.model import RuleBook
@@ -41,6 +42,10 @@ class CardFilter:
     counterparty_id: int | None = None
     cost_item: str | None = None
     sort: str = "-created"
+    # The analytics' drill-down: filed within these dates (calendar time zone), and had a task of this user.
+    filed_from: dt.date | None = None
+    filed_to: dt.date | None = None
+    approver: str | None = None
 
 
 def get_card(core: Core, actor_id: int, card_id: int, now: dt.datetime, kind: str | None = None) -> dict:
@@ -80,6 +85,19 @@ def filtered_cards(session, actor, spec: CardFilter, rulebook: RuleBook):
         query = query.join(CostItem, CostItem.id == Card.cost_item_id).where(CostItem.code == spec.cost_item)
     if spec.search:
         query = query.where(_search_clause(spec.search.strip(), spec.kind, rulebook))
+    return _drill_down(query, spec, rulebook)
+
+
+def _drill_down(query, spec: CardFilter, rulebook: RuleBook):
+    """The analytics' filters: the filing dates (inclusive, calendar time zone) and an approver's tasks."""
+    tz = rulebook.calendar.tz
+    if spec.filed_from:
+        query = query.where(Card.created_at >= dt.datetime.combine(spec.filed_from, dt.time(), tz))
+    if spec.filed_to:
+        query = query.where(Card.created_at < dt.datetime.combine(spec.filed_to + dt.timedelta(days=1), dt.time(), tz))
+    if spec.approver:
+        tasks = select(Task.card_id).join(User, User.id == Task.assignee_id).where(User.login == spec.approver)
+        query = query.where(Card.id.in_(tasks))
     return query
 
 

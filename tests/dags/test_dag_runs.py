@@ -9,10 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from soglasie.models import OutboxMessage, SlaEvent, UserRole
+from soglasie.services import actions
 from soglasie.services import sweep as sweep_module
+from soglasie.services.common import Upload
 from tests.conftest import MSK, T0
 from tests.dags.conftest import AIRFLOW_WARNINGS
 from tests.helpers import approve_stage, file_request, inbox, open_task
+from tests.support.files import pdf_bytes
 
 pytestmark = [pytest.mark.airflow, *AIRFLOW_WARNINGS]
 
@@ -143,3 +146,37 @@ def test_backup_writes_a_verified_snapshot_into_the_backup_dir_and_a_retry_write
     assert run_dag("backup", night).counts == {**result.counts, "bytes": 0}
     run_dag("backup", night + dt.timedelta(days=1))
     assert [path.name for path in (tmp_path / "nightly").iterdir()] == ["20261202T233000Z"]
+
+
+def _weekly_messages(core, users, login: str) -> list[dict]:
+    return [note for note in inbox(core, users, login) if note["kind"] == "weekly_kpi"]
+
+
+def test_weekly_kpi_on_the_first_working_day_of_the_week_once(core, users, invoice, run_dag):
+    card_id = file_request(core, users, invoice)  # Tue 1 Dec, paid the same week
+    for stage in ("head_approval", "finance_review"):
+        approve_stage(core, users, card_id, stage)
+    for kind, login in (("make_payment", "chief"), ("payment_order", "accountant")):
+        task = open_task(core, users, card_id, "payment", kind)
+        if kind == "payment_order":
+            actions.attach_file(core, users[login], task["id"], Upload(pdf_bytes("order"), "o.pdf"), T0)
+        actions.complete(core, users[login], task["id"], T0 + dt.timedelta(hours=8))
+    tuesday = run_dag("weekly_kpi", dt.datetime(2026, 12, 8, 9, 0, tzinfo=MSK))
+    assert tuesday.counts == {"recipients": 0, "skipped_not_first_working_day": 1}
+    monday = run_dag("weekly_kpi", dt.datetime(2026, 12, 7, 9, 0, tzinfo=MSK))
+    assert monday.state == "success" and monday.counts == {"recipients": 2, "skipped_not_first_working_day": 0}
+    again = run_dag("weekly_kpi", dt.datetime(2026, 12, 7, 9, 0, tzinfo=MSK))
+    assert again.counts["recipients"] == 2
+    for login in ("ops", "finance"):
+        [message] = _weekly_messages(core, users, login)
+        assert "2026-W49" in message["text"] and "медиана 0.9" in message["text"]  # Tue 10:00 → 18:00: 7 h
+    assert _weekly_messages(core, users, "mhead") == []
+
+
+def test_weekly_kpi_after_a_monday_holiday_comes_the_next_working_day(core, run_dag):
+    # Monday 23 February 2026 is Defender of the Fatherland Day: the week's first working day is Tuesday 24.
+    assert run_dag("weekly_kpi", dt.datetime(2026, 2, 23, 9, 0, tzinfo=MSK)).counts["recipients"] == 0
+    assert run_dag("weekly_kpi", dt.datetime(2026, 2, 24, 9, 0, tzinfo=MSK)).counts == {
+        "recipients": 2, "skipped_not_first_working_day": 0}
+    # In the New Year week nothing is a working day until Monday 11 January: no message on the holidays.
+    assert run_dag("weekly_kpi", dt.datetime(2027, 1, 5, 9, 0, tzinfo=MSK)).counts["recipients"] == 0

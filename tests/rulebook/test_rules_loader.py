@@ -147,6 +147,12 @@ def test_every_error_of_a_directory_is_reported(rules_copy):
      "more than two decimals"),
     (MINIMAL + "sla:\n  s:\n    check_every: 0m\n    clock_stops_on: started\n", 21,
      "check_every must be longer than zero"),
+    (MINIMAL + "analytics:\n  target_wd: 0\n", 20, "analytics target_wd must be a positive number of working days"),
+    (MINIMAL + "analytics:\n  target_wd: 2-3\n", 20, "analytics target_wd must be a positive number"),
+    (MINIMAL + "analytics:\n  baseline_wd: 7-5\n", 20, "analytics baseline_wd must be a positive number of working "
+     "days, or a range such as 5-7, got '7-5'"),
+    (MINIMAL + "analytics:\n  approvers: maybe\n", 20, "analytics approvers must be true or false"),
+    (MINIMAL + "analytics:\n  target: 3\n", 20, "unknown key 'target' in analytics"),
     ("", 1, "the file is empty"),
     ("- just\n- a list\n", 1, "the process file must be a mapping"),
 ])
@@ -159,6 +165,17 @@ def test_small_process_files(rules_copy, text, line, message):
 def test_the_minimal_file_itself_is_valid(rules_copy):
     rulebook = load_rulebook(rules_copy({"payment.yaml": None, "contract.yaml": None, "demo.yaml": MINIMAL}))
     assert rulebook.process("demo").default_route == ("review",)
+
+
+@pytest.mark.parametrize("section, target, baseline, approvers", [
+    ("", 3.0, None, True),
+    ("analytics:\n  target_wd: 2.5\n  baseline_wd: 5-7\n  approvers: false\n", 2.5, (5.0, 7.0), False),
+    ("analytics:\n  baseline_wd: 6\n", 3.0, (6.0, 6.0), True),
+])
+def test_the_analytics_section(rules_copy, section, target, baseline, approvers):
+    rulebook = load_rulebook(rules_copy({"payment.yaml": None, "contract.yaml": None, "demo.yaml": MINIMAL + section}))
+    spec = rulebook.process("demo").analytics
+    assert (spec.target_wd, spec.baseline_wd, spec.approvers) == (target, baseline, approvers)
 
 
 def test_errors_print_as_file_line_message(rules_copy):

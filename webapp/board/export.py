@@ -23,7 +23,8 @@ def headers() -> list[str]:
             _("Cost item code"), _("Cost item"), _("Initiator"), _("Department"), _("Pay by"), _("Comment")]
 
 
-def _safe(value):
+def safe_cell(value):
+    """A cell a spreadsheet program will not run as a formula (a leading quote defuses it)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -32,7 +33,7 @@ def _safe(value):
 def _row(values: tuple, kind: str) -> list:
     row = list(values)
     row[2] = stage_title(row[2], kind)
-    return [_safe(value) for value in row]
+    return [safe_cell(value) for value in row]
 
 
 def csv_chunks(rows: Iterable[tuple], kind: str, delimiter: str) -> Iterator[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import request
@@ -12,7 +13,8 @@ from soglasie.services.queries import SORTS, CardFilter
 from webapp.processes import default_process, kind_arg, process_of
 from webapp.runtime import core
 
-ARGS = ("kind", "search", "stage", "department", "counterparty", "cost_item", "mine", "sort")
+ARGS = ("kind", "search", "stage", "department", "counterparty", "cost_item", "mine", "sort", "filed_from", "filed_to",
+        "approver")
 
 
 def _arg(name: str, limit: int = 100) -> str:
@@ -27,6 +29,14 @@ def _counterparty_id(value: str) -> int | None:
     exact = [item for item in matches if item["inn"] == value or item["name"] == value]
     chosen = exact or (matches if len(matches) == 1 else [])
     return chosen[0]["id"] if chosen else -1
+
+
+def _date(value: str) -> dt.date | None:
+    """A YYYY-MM-DD filter value; anything else is no filter (the form's date input sends this shape)."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def current_filter(with_stage: bool = True) -> tuple[CardFilter, dict]:
@@ -45,8 +55,13 @@ def current_filter(with_stage: bool = True) -> tuple[CardFilter, dict]:
     if not re.fullmatch(r"[A-Za-z0-9_.-]*", args["department"] + args["cost_item"]):
         args["department"] = args["cost_item"] = ""
     args["mine"] = "1" if args["mine"] in ("1", "on", "true") else ""
+    filed = {name: _date(args[name]) for name in ("filed_from", "filed_to")}
+    args.update({name: value.isoformat() if value else "" for name, value in filed.items()})
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]*", args["approver"]):
+        args["approver"] = ""
     spec = CardFilter(kind=kind, stage=args["stage"] or None, mine=bool(args["mine"]),
                       search=args["search"] or None, department=args["department"] or None,
                       counterparty_id=_counterparty_id(args["counterparty"]),
-                      cost_item=args["cost_item"] or None, sort=args["sort"] or "-created")
+                      cost_item=args["cost_item"] or None, sort=args["sort"] or "-created",
+                      filed_from=filed["filed_from"], filed_to=filed["filed_to"], approver=args["approver"] or None)
     return spec, {key: value for key, value in args.items() if value}
