@@ -43,7 +43,7 @@ def record_my_absence():
     return jsonify(absences.record_absence(core(), actor_id(), now(), _absence_input())), 201
 
 
-@bp.delete("/me/absences/<int:absence_id>")
+@bp.delete("/me/absences/<id:absence_id>")
 def cancel_my_absence(absence_id: int):
     """Cancel an absence of mine (an admin: anyone's); the tasks it moved go back (204)."""
     absences.cancel_absence(core(), actor_id(), absence_id, now())
