@@ -116,5 +116,6 @@ class LivePortal:
             files={"document": ("contract.pdf", pdf_bytes("contract"), "application/pdf")})
         assert answer.status_code == 201, answer.text
         card_ids.append(answer.json()["id"])
-        task_ids = [task["id"] for login in ("mhead", "phead") for task in self.api("GET", "/tasks", login).json()["items"]]
+        task_ids = [task["id"] for login in ("mhead", "phead")
+                    for task in self.api("GET", "/tasks", login).json()["items"]]
         return {"card_id": card_ids, "task_id": task_ids}
