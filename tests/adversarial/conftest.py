@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from soglasie.core import Core
-from soglasie.models import User
+from soglasie.models import ApiToken, OutboxMessage, User
+from soglasie.notifications.outbox import INBOX
+from soglasie.services import absences
 from soglasie.services.common import Upload
 from soglasie.settings import Settings
 from soglasie.tokens import create_token
@@ -132,6 +134,12 @@ def _seed(world: World) -> None:
     world.ids["marketing_task"] = open_task(core, users, world.ids["marketing_card"], "head_approval")["id"]
     world.ids["purchasing_task"] = open_task(core, users, world.ids["purchasing_card"], "head_approval")["id"]
     world.ids["marketing_attachment"] = _first_attachment(core, users, world.ids["marketing_card"])
+    world.ids["mhead_absence"] = absences.record_absence(
+        core, users["mhead"], T0, absences.AbsenceInput("2026-12-20", "2026-12-22", "ops"))["id"]
+    with core.db.read() as session:
+        world.ids["mhead_note"] = session.scalar(select(func.min(OutboxMessage.id)).where(
+            OutboxMessage.recipient_id == users["mhead"], OutboxMessage.channel == INBOX))
+        world.ids["mhead_token"] = session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["mhead"]))
 
 
 def _first_attachment(core, users, card_id: int) -> int:
