@@ -36,7 +36,7 @@ from tests.conftest import T0
 from tests.helpers import file_contract, file_request, open_task
 from tests.support.files import pdf_bytes
 from tests.support.rules import RULES_DIR
-from tests.webapp.conftest import csrf_from
+from tests.webapp.conftest import app, auth, bearer, client, clock, csrf_from  # noqa: F401 - the portal's fixtures
 from webapp import create_app
 from webapp.auth.identity import session_key
 
@@ -64,14 +64,14 @@ class World:
 
     def cookie_client(self, login: str):
         """A test client logged in as `login` by its session cookie, and the CSRF token its pages carry."""
-        client = self.app.test_client()
-        token = csrf_from(client.get("/login").get_data(as_text=True))
+        browser = self.app.test_client()
+        token = csrf_from(browser.get("/login").get_data(as_text=True))
         with self.core.db.read() as session:
             user = session.scalars(select(User).where(User.login == login)).one()
             key = f"{user.id}:{session_key(user)}"
-        with client.session_transaction() as sess:
+        with browser.session_transaction() as sess:
             sess["_user_id"], sess["_fresh"] = key, True
-        return client, token
+        return browser, token
 
     def snapshot(self) -> dict:
         """Every table's rows (sorted) and every data file's SHA-256, less the EXCLUDED writes."""
@@ -112,9 +112,8 @@ def world(tmp_path_factory, sqlite_template) -> World:
     settings = Settings(database_url=f"sqlite:///{database}", data_dir=root / "data", rules_dir=RULES_DIR,
                         secret_key="adversarial-secret-key-0123456789abcdef", max_upload_bytes=MAX_UPLOAD)
     core = Core.from_settings(settings)
-    clock = {"now": T0 + dt.timedelta(hours=1)}
-    app = create_app({"SOGLASIE_CORE": core, "SOGLASIE_CLOCK": lambda: clock["now"]})
-    made = World(app=app, core=core, database=database, data_dir=settings.data_dir)
+    portal = create_app({"SOGLASIE_CORE": core, "SOGLASIE_CLOCK": lambda: T0 + dt.timedelta(hours=1)})
+    made = World(app=portal, core=core, database=database, data_dir=settings.data_dir)
     with core.db.read() as session:
         made.users = {user.login: user.id for user in session.scalars(select(User))}
     with core.db.write() as session:
