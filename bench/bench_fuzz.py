@@ -43,13 +43,16 @@ def main() -> int:
             elapsed = time.perf_counter() - started
         finally:
             portal.stop()
-        tracebacks = portal.log_text().count("Traceback")
+        log = portal.log_text()
+        tracebacks = [block.split("\n\n")[0][-1500:] for block in log.split("Traceback")[1:]]
     print(f"Python {platform.python_version()}, {platform.machine()}; {elapsed:.0f} s, "
           f"{report.calls / elapsed:.1f} calls/s")
     print(report.summary())
-    print(f"tracebacks in the portal's log: {tracebacks}")
+    print(f"tracebacks in the portal's log: {len(tracebacks)}")
     for line in report.server_errors + report.mismatches:
         print(" -", line.replace("\n", " ")[:400])
+    for block in tracebacks:
+        print("Traceback" + block)
     return 1 if report.server_errors or report.mismatches or tracebacks else 0
 
 
