@@ -447,4 +447,3 @@ def test_a_requisition_is_filed_shown_on_its_board_and_approved_in_the_browser(b
     finally:
         tab.close()
     assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"
-
