@@ -92,8 +92,8 @@ def test_two_simultaneous_contract_versions_one_wins_the_other_is_a_conflict(req
     card_id = file_contract(core, users)
     headers = bearer("memployee")
     statuses: list[int] = []
-    for _round in range(4):
-        barrier = threading.Barrier(3)
+    for _round in range(8):  # a race: enough rounds that the defect shows every time, not by luck
+        barrier = threading.Barrier(4)
 
         def upload(number: int, barrier: threading.Barrier) -> None:
             data = {"document": (io.BytesIO(pdf_bytes(f"v{number}")), f"v{number}.pdf")}
@@ -101,7 +101,7 @@ def test_two_simultaneous_contract_versions_one_wins_the_other_is_a_conflict(req
             statuses.append(served.test_client().post(f"/api/v1/contracts/{card_id}/versions", headers=headers,
                                                       data=data).status_code)
 
-        threads = [threading.Thread(target=upload, args=(number, barrier)) for number in range(3)]
+        threads = [threading.Thread(target=upload, args=(number, barrier)) for number in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
