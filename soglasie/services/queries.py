@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
@@ -20,6 +21,7 @@ from soglasie.services.documents import not_found_card
 from soglasie.services.views import card_summaries, card_summary, card_view, iso, task_view
 
 MAX_PER_PAGE = 200
+MAX_CARD_ID = 2**31 - 1  # the id column's range (PostgreSQL integer)
 SORTS = {
     "created": Card.created_at, "-created": Card.created_at.desc(),
     "amount": Card.amount, "-amount": Card.amount.desc(),
@@ -90,7 +92,7 @@ def _search_clause(needle: str, kind: str | None, rulebook: RuleBook):
     with_subject = [p.id for p in rulebook.processes.values() if p.card.uses("subject") and kind in (None, p.id)]
     if with_subject:
         clauses.append(Card.kind.in_(with_subject) & Card.subject.ilike(f"%{needle}%"))
-    if needle.isdigit():
+    if re.fullmatch(r"[0-9]{1,10}", needle) and int(needle) <= MAX_CARD_ID:  # ASCII digits that fit the column
         clauses.append(Card.id == int(needle))
     return or_(*clauses)
 

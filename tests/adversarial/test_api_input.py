@@ -254,6 +254,12 @@ BAD_PARAMETERS = [
 ]
 
 
+@pytest.mark.parametrize("search", ["99999999999999999999", "2147483648", "²", "١٢", "0" * 11])
+def test_a_search_that_looks_like_an_id_but_cannot_be_one_finds_nothing(refused, search):
+    response = refused(api("GET", f"/api/v1/cards?search={search}", "admin"), 200)
+    assert response.get_json()["items"] == []
+
+
 @pytest.mark.parametrize(("path", "status", "field"), BAD_PARAMETERS)
 def test_a_parameter_out_of_range_is_refused(refused, path, status, field):
     refused(api("GET", path), status, field)
