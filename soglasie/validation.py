@@ -14,6 +14,8 @@ _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _ACCOUNT_WEIGHTS = (7, 1, 3) * 8  # the Central Bank's control key weights over 23 digits
+# Plain decimal notation in ASCII digits: Decimal() alone also takes "1_000", "1e3", "+5" and non-ASCII digits.
+_AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def _control(digits: str, weights: tuple[int, ...]) -> int:
@@ -100,6 +102,8 @@ def clean_amount(raw, field: str = "amount") -> Decimal:
         raise ValidationError(_("Amount is required."), field)
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # Russian decimal comma
+    if not _AMOUNT_TEXT.fullmatch(text):
+        raise ValidationError(_("Amount must be a number."), field)
     try:
         amount = Decimal(text)
     except InvalidOperation:

@@ -73,6 +73,9 @@ class Reader:
         except yaml.YAMLError as error:
             self.error(1, f"YAML error: {error}")
             return None
+        except RecursionError:  # PyYAML's composer recurses once per level of nesting
+            self.error(1, "the file nests lists or mappings too deeply")
+            return None
         if root is None:
             self.error(1, "the file is empty")
         return root

@@ -409,6 +409,22 @@ def _file_requisition(portal: Portal) -> int:
     return int(re.search(r"/requisitions/(\d+)$", page.url).group(1))
 
 
+def test_the_api_docs_render_the_contract_under_the_portals_csp(browser, portal, tmp_path):
+    base, _core = portal
+    tab = Portal(browser, base, "en", tmp_path)
+    try:
+        tab.login("memployee")
+        tab.page.goto(f"{base}/api/docs")
+        tab.page.wait_for_selector(".opblock")
+        shown = {tab.page.inner_text(f"#{element.get_attribute('id')} .opblock-summary-path").strip()
+                 for element in tab.page.query_selector_all(".opblock")}
+        assert {"/openapi.json", "/cards/{card_id}", "/tasks/{task_id}/approve", "/{process}"} <= shown
+        tab.shoot("api-docs")
+    finally:
+        tab.close()
+    assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"
+
+
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_a_requisition_is_filed_shown_on_its_board_and_approved_in_the_browser(browser, portal, tmp_path, language):
     base, _core = portal

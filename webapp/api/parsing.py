@@ -27,7 +27,7 @@ def body() -> dict:
     if request.mimetype == "application/json":
         try:
             data = request.get_json(force=True, silent=False) if request.get_data(cache=True) else {}
-        except BadRequest:
+        except (BadRequest, RecursionError):  # nesting deeper than the parser's recursion limit, too
             raise BadBody(_("The body is not valid JSON."), "body") from None
         if not isinstance(data, dict):
             raise BadBody(_("The body must be a JSON object."), "body")
