@@ -9,7 +9,7 @@ from flask import Flask
 
 from soglasie.core import Core
 from soglasie.settings import Settings
-from webapp import admin, api, auth, board, cards, errors, i18n, notifications, profile, security, tasks, ui
+from webapp import admin, api, auth, bank, board, cards, errors, i18n, notifications, profile, security, tasks, ui
 
 
 def _utc_now() -> dt.datetime:
@@ -62,5 +62,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint of the portal, by name; each package's __init__ assembles its `bp` from its route modules."""
-    for blueprint in (auth.bp, tasks.bp, cards.bp, board.bp, notifications.bp, profile.bp, admin.bp, api.bp):
+    for blueprint in (auth.bp, tasks.bp, cards.bp, board.bp, notifications.bp, profile.bp, admin.bp, bank.bp, api.bp):
         app.register_blueprint(blueprint)

@@ -26,6 +26,7 @@ EVENTS = {
     "version_added": _l("uploaded a new version of the document"),
     "revised": _l("approvals start over"),
     "duplicate_acknowledged": _l("acknowledged the possible duplicate"),
+    "payment_order_exported": _l("exported the payment order"),
 }
 
 # Events told about the card itself, worded with the process's nouns (see webapp.wording).

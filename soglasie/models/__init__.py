@@ -2,6 +2,7 @@
 
 from soglasie.models.absence import Absence
 from soglasie.models.base import Base, Money, UTCDateTime
+from soglasie.models.company import Company, CompanyAccount, PaymentOrder
 from soglasie.models.directory import CostItem, Counterparty
 from soglasie.models.notifications import OutboxMessage, SlaEvent, TelegramConversation, TelegramLink
 from soglasie.models.org import ApiToken, Department, LoginAttempt, User, UserRole
@@ -22,6 +23,8 @@ __all__ = [
     "Attachment",
     "Base",
     "Card",
+    "Company",
+    "CompanyAccount",
     "ContractVersion",
     "CostItem",
     "Counterparty",
@@ -29,6 +32,7 @@ __all__ = [
     "LoginAttempt",
     "Money",
     "OutboxMessage",
+    "PaymentOrder",
     "ProcessRun",
     "SlaEvent",
     "Task",
