@@ -33,12 +33,18 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_bot_username: str | None = None
+    bank_inbox: Path | None = None  # None: <data dir>/bank/inbox (see bank_inbox_dir)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def attachments_dir(self) -> Path:
         """Where uploaded files are stored, by content hash."""
         return self.data_dir / "attachments"
+
+    @property
+    def bank_inbox_dir(self) -> Path:
+        """The folder the `bank_statement_import` DAG polls for statements (processed/ and failed/ beside it)."""
+        return self.bank_inbox or self.data_dir / "bank" / "inbox"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -72,6 +78,7 @@ class Settings:
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
+            bank_inbox=Path(env["SOGLASIE_BANK_INBOX"]).resolve() if env.get("SOGLASIE_BANK_INBOX") else None,
         )
 
     def with_overrides(self, **changes) -> "Settings":

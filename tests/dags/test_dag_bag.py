@@ -74,6 +74,7 @@ def test_dag_follows_the_house_rules(dagbag, dag_id):
     ("accounting_tasks", "*/5 * * * *", "Europe/Moscow"),
     ("notification_dispatch", "* * * * *", "Europe/Moscow"),
     ("morning_digest", "0 9 * * 1-6", "Europe/Moscow"),
+    ("bank_statement_import", "*/10 8-19 * * 1-5", "Europe/Moscow"),
 ])
 def test_schedules(dagbag, dag_id, cron, tz):
     from airflow.sdk import CronTriggerTimetable
