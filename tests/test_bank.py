@@ -56,6 +56,7 @@ def _with(path: str, value):
     ("inn", "7701230006"), ("inn", "12345"), ("kpp", "12"), ("name", ""), ("accounts", []),
     ("accounts[0].account", "40702810938000012346"), ("accounts[0].bik", "04452522"),
     ("accounts[0].corr_account", "30101810400000000226"), ("accounts[0].bank_name", ""),
+    ("name", 5), ("inn", 7701230005), ("accounts[0].account", ["1"]), ("accounts", {"a": 1}),
 ])
 def test_bad_requisites_are_refused_naming_the_field(path, value):
     with pytest.raises(ValidationError) as raised:

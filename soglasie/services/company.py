@@ -42,9 +42,21 @@ def get_company(core: Core) -> dict | None:
         return company_view(load_company(session))
 
 
+def _texts(raw: dict, names: tuple[str, ...], where: str = "") -> dict:
+    """The named values as text (absent: empty); any other JSON type is refused naming its field."""
+    values = {}
+    for name in names:
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(_("This field must be text."), f"{where}{name}")
+        values[name] = value or ""
+    return values
+
+
 def clean_account(raw: dict, index: int) -> CompanyAccount:
     """One account of the form: account against BIK, the correspondent account 20 digits starting 30101."""
     where = f"accounts[{index}]"
+    raw = {**_texts(raw, ("account", "bank_name", "bik", "corr_account"), where + "."), "default": raw.get("default")}
     try:
         bik, account = clean_bank_details(raw.get("bik"), raw.get("account"))
     except ValidationError as error:
@@ -62,10 +74,11 @@ def clean_account(raw: dict, index: int) -> CompanyAccount:
 
 def clean_company(raw: dict) -> Company:
     """The requisites of `raw` checked (every error names its field); nothing is stored."""
+    rows = raw.get("accounts")
+    raw = _texts(raw, ("name", "inn", "kpp"))
     name = clean_text(raw.get("name"), "name", required=True, max_length=300)
     inn = clean_inn(raw.get("inn"))
     kpp = clean_kpp(raw.get("kpp"))
-    rows = raw.get("accounts")
     if not isinstance(rows, list) or not rows or len(rows) > MAX_ACCOUNTS or \
             not all(isinstance(row, dict) for row in rows):
         raise ValidationError(_("Give from 1 to %(count)d accounts.", count=MAX_ACCOUNTS), "accounts")
