@@ -9,7 +9,8 @@ from pathlib import Path
 from devstack.config import StackConfig
 from soglasie.private_files import create_private, write_private
 
-DAG_IDS = ("sla_sweep", "accounting_tasks", "notification_dispatch", "morning_digest", "backup", "weekly_kpi")
+DAG_IDS = ("sla_sweep", "accounting_tasks", "notification_dispatch", "morning_digest", "backup", "weekly_kpi",
+           "bank_statement_import")
 LEGACY_PASSWORD = "admin"  # what `make run` used to set for everyone: replaced by a random one
 
 

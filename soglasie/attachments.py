@@ -130,14 +130,23 @@ class AttachmentStore:
     def save(self, data: bytes, original_name: str | None, field: str) -> StoredFile:
         """Validate and store an upload (idempotent: the same bytes are stored once)."""
         stored = self.check(data, original_name, field)
-        path = self.path_of(stored.sha256)
+        self._write(data, stored.sha256)
+        return stored
+
+    def save_typed(self, data: bytes, original_name: str | None, content_type: str) -> StoredFile:
+        """Store bytes whose type the caller has established by parsing them (a bank statement is plain text)."""
+        stored = StoredFile(hashlib.sha256(data).hexdigest(), len(data), content_type, clean_filename(original_name))
+        self._write(data, stored.sha256)
+        return stored
+
+    def _write(self, data: bytes, sha256: str) -> None:
+        path = self.path_of(sha256)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             # Write then rename, so a crash never leaves a half file under the final name.
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
                 tmp.write(data)
             os.replace(tmp.name, path)
-        return stored
 
     def path_of(self, sha256: str) -> Path:
         """Where the bytes with this hash live."""

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.models import CostItem, Counterparty, Department, User, UserRole
+from soglasie.models import Company, CompanyAccount, CostItem, Counterparty, Department, User, UserRole
 from soglasie.passwords import hash_password
 
 DEMO_PASSWORD = "demo"
@@ -40,6 +40,17 @@ COUNTERPARTIES = (
     ("ООО «Маркетплейс Медиа»", "7728518190", "772801001", "044525974", "40702810009378657975"),
     ("ООО «ПечатьПро»", "7709432317", "770901001", "044525187", "40702810794875749118"),
 )
+# The banks of the demo BIKs: name and correspondent account, as a payment order names them.
+BANKS = {
+    "044525225": ("ПАО Сбербанк", "30101810400000000225"),
+    "044030653": ("Северо-Западный банк ПАО Сбербанк", "30101810500000000653"),
+    "044525593": ("АО «Альфа-Банк»", "30101810200000000593"),
+    "044525974": ("АО «Т-Банк»", "30101810145250000974"),
+    "044525187": ("Банк ВТБ (ПАО)", "30101810700000000187"),
+}
+# The paying company: valid INN checksum; each account matches its BIK by the control key; the first pays by default.
+COMPANY = ("ООО «Согласие Косметикс»", "7701230005", "770101001")
+COMPANY_ACCOUNTS = (("40702810938000012345", "044525225", True), ("40702810100000054321", "044525974", False))
 COST_ITEMS = (
     ("ADS", "Реклама на маркетплейсах"),
     ("PACK", "Упаковка и тара"),
@@ -67,7 +78,18 @@ def load_demo(session: Session, now: dt.datetime) -> bool:
         if heads:
             departments[heads].head_id = user.id
     for name, inn, kpp, bik, account in COUNTERPARTIES:
-        session.add(Counterparty(name=name, inn=inn, kpp=kpp, bik=bik, account=account, active=True, created_at=now))
+        bank_name, corr_account = BANKS[bik]
+        session.add(Counterparty(name=name, inn=inn, kpp=kpp, bik=bik, account=account, bank_name=bank_name,
+                                 corr_account=corr_account, active=True, created_at=now))
+    session.add(_demo_company())
     session.add_all(CostItem(code=code, name=name, active=True) for code, name in COST_ITEMS)
     session.flush()
     return True
+
+
+def _demo_company() -> Company:
+    """The paying company with its two accounts."""
+    name, inn, kpp = COMPANY
+    accounts = [CompanyAccount(account=account, bik=bik, bank_name=BANKS[bik][0], corr_account=BANKS[bik][1],
+                               is_default=default) for account, bik, default in COMPANY_ACCOUNTS]
+    return Company(name=name, inn=inn, kpp=kpp, accounts=accounts)

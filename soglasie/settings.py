@@ -36,6 +36,7 @@ class Settings:
     telegram_bot_username: str | None = None
     backup_dir: Path | None = None  # None: <data dir>/backups (the nightly `backup` DAG)
     backup_keep: int = 7  # how many nightly backups the `backup` DAG keeps
+    bank_inbox: Path | None = None  # None: <data dir>/bank/inbox (see bank_inbox_dir)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -47,6 +48,10 @@ class Settings:
     def backups_dir(self) -> Path:
         """Where the nightly backups go: SOGLASIE_BACKUP_DIR, else <data dir>/backups."""
         return self.backup_dir or self.data_dir / "backups"
+
+    def bank_inbox_dir(self) -> Path:
+        """The folder the `bank_statement_import` DAG polls for statements (processed/ and failed/ beside it)."""
+        return self.bank_inbox or self.data_dir / "bank" / "inbox"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -88,6 +93,7 @@ class Settings:
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
             backup_dir=Path(env["SOGLASIE_BACKUP_DIR"]).resolve() if env.get("SOGLASIE_BACKUP_DIR") else None,
             backup_keep=_whole_number(env, "SOGLASIE_BACKUP_KEEP", 7),
+            bank_inbox=Path(env["SOGLASIE_BANK_INBOX"]).resolve() if env.get("SOGLASIE_BANK_INBOX") else None,
         )
 
     def with_overrides(self, **changes) -> "Settings":

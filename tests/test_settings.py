@@ -60,3 +60,11 @@ def test_a_bad_trusted_proxies_value_is_refused_by_name(tmp_path, raw, message):
     with pytest.raises(SettingsError) as error:
         Settings.from_env(_env(tmp_path, SOGLASIE_TRUSTED_PROXIES=raw))
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize("raw, expected", [(None, "data/bank/inbox"), ("", "data/bank/inbox"), ("drop", "drop")])
+def test_the_bank_inbox_defaults_to_the_data_directory(tmp_path, raw, expected):
+    environment = {"SOGLASIE_DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "k"}
+    if raw is not None:
+        environment["SOGLASIE_BANK_INBOX"] = str(tmp_path / raw) if raw else ""
+    assert Settings.from_env(environment).bank_inbox_dir == (tmp_path / expected).resolve()

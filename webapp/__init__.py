@@ -9,8 +9,8 @@ from flask import Flask
 
 from soglasie.core import Core
 from soglasie.settings import Settings
-from webapp import (admin, analytics, api, apidocs, auth, board, budgets, cards, errors, i18n, notifications, profile,
-                    security, tasks, ui)
+from webapp import (admin, analytics, api, apidocs, auth, bank, board, budgets, cards, errors, i18n, notifications,
+                    profile, security, tasks, ui)
 
 
 def _utc_now() -> dt.datetime:
@@ -65,5 +65,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint of the portal, by name; each package's __init__ assembles its `bp` from its route modules."""
     for blueprint in (auth.bp, tasks.bp, cards.bp, board.bp, notifications.bp, profile.bp, admin.bp, budgets.bp,
-                      api.bp, analytics.bp, apidocs.bp):
+                      bank.bp, api.bp, analytics.bp, apidocs.bp):
         app.register_blueprint(blueprint)

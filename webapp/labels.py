@@ -27,6 +27,7 @@ EVENTS = {
     "revised": _l("approvals start over"),
     "duplicate_acknowledged": _l("acknowledged the possible duplicate"),
     "commented": _l("commented"),
+    "payment_order_exported": _l("exported the payment order"),
 }
 
 # Events told about the card itself, worded with the process's nouns (see webapp.wording).

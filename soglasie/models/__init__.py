@@ -4,6 +4,7 @@ from soglasie.models.absence import Absence
 from soglasie.models.analytics import Duration
 from soglasie.models.budget import Budget
 from soglasie.models.base import Base, Money, UTCDateTime
+from soglasie.models.company import Company, CompanyAccount, PaymentOrder
 from soglasie.models.directory import CostItem, Counterparty
 from soglasie.models.notifications import OutboxMessage, SlaEvent, TelegramConversation, TelegramLink
 from soglasie.models.org import ApiToken, Department, LoginAttempt, User, UserRole
@@ -26,6 +27,8 @@ __all__ = [
     "Base",
     "Budget",
     "Card",
+    "Company",
+    "CompanyAccount",
     "ContractVersion",
     "CostItem",
     "Counterparty",
@@ -34,6 +37,7 @@ __all__ = [
     "LoginAttempt",
     "Money",
     "OutboxMessage",
+    "PaymentOrder",
     "ProcessRun",
     "RulesVersion",
     "SlaEvent",

@@ -21,6 +21,8 @@ class Counterparty(Base):
     kpp: Mapped[str | None] = mapped_column(String(9))
     bik: Mapped[str | None] = mapped_column(String(9))
     account: Mapped[str | None] = mapped_column(String(20))
+    bank_name: Mapped[str | None] = mapped_column(String(300))  # for payment orders (the bank client fills it by BIK)
+    corr_account: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -19,6 +19,7 @@ from soglasie.process.definitions import task_definition
 from soglasie.process.budgets import line_for
 from soglasie.process.engine import available_actions
 from soglasie.invoices import payment_purpose
+from soglasie.services.payment_orders import PAYMENT_FLAG, order_view
 from soglasie.process.duplicates import possible_duplicates
 from soglasie.process.facts import contract_committed
 from soglasie.rulebook.model import ProcessDefinition, RuleBook
@@ -120,6 +121,8 @@ def process_fields(session: Session, card: Card, rulebook: RuleBook) -> dict:
     if _has_invoice(process):
         purpose = {locale: payment_purpose(card, locale) for locale in ("ru", "en")}
         fields["payment_purpose"] = purpose if purpose["ru"] is not None else None
+    if process.stages_flagged(PAYMENT_FLAG):
+        fields["payment_order"] = order_view(session, card, rulebook.calendar.tz)
     return fields
 
 

@@ -17,7 +17,8 @@ from soglasie.settings import REPO_ROOT
 
 DAGS_DIR = REPO_ROOT / "dags"
 PLUGINS_DIR = REPO_ROOT / "plugins"
-DAG_IDS = ("sla_sweep", "accounting_tasks", "notification_dispatch", "morning_digest", "backup", "weekly_kpi")
+DAG_IDS = ("sla_sweep", "accounting_tasks", "notification_dispatch", "morning_digest", "backup", "weekly_kpi",
+           "bank_statement_import")
 # A DATABASE_URL no task can use: a test that passes with it proves the connection was used.
 NOWHERE = "sqlite:////nonexistent-soglasie-dir/nowhere.db"
 # Third-party warnings raised inside Airflow (ours stay errors, see pyproject.toml): the task runner

@@ -76,6 +76,7 @@ def test_dag_follows_the_house_rules(dagbag, dag_id):
     ("morning_digest", "0 9 * * 1-6", "Europe/Moscow"),
     ("backup", "30 2 * * *", "Europe/Moscow"),
     ("weekly_kpi", "0 9 * * 1-5", "Europe/Moscow"),
+    ("bank_statement_import", "*/10 8-19 * * 1-5", "Europe/Moscow"),
 ])
 def test_schedules(dagbag, dag_id, cron, tz):
     from airflow.sdk import CronTriggerTimetable

@@ -180,3 +180,27 @@ def test_weekly_kpi_after_a_monday_holiday_comes_the_next_working_day(core, run_
         "recipients": 2, "skipped_not_first_working_day": 0}
     # In the New Year week nothing is a working day until Monday 11 January: no message on the holidays.
     assert run_dag("weekly_kpi", dt.datetime(2027, 1, 5, 9, 0, tzinfo=MSK)).counts["recipients"] == 0
+
+
+def test_bank_statement_import_confirms_payments_and_files_the_statements(core, users, invoice, run_dag):
+    from soglasie.services.payment_orders import export_orders
+    from tests.helpers import card
+    from tests.test_bank import at_payment, pay, statement_from
+
+    card_id = at_payment(core, users, invoice)
+    pay(core, users, card_id)
+    folder = core.settings.bank_inbox_dir
+    folder.mkdir(parents=True)
+    (folder / "good.txt").write_bytes(statement_from(export_orders(core, users["chief"], [card_id], T0).data))
+    (folder / "bad.txt").write_bytes(b"not a statement")
+    tick = dt.datetime(2026, 12, 2, 10, 0, tzinfo=MSK)
+    result = run_dag("bank_statement_import", tick)
+    assert result.state == "success"
+    assert result.counts == {"files": 2, "processed": 1, "failed": 1, "matched": 1, "unmatched": 0,
+                             "ambiguous": 0, "already_confirmed": 0}
+    assert card(core, users, card_id)["stage"] == "paid"
+    assert sorted(path.name for path in (folder.parent / "processed").iterdir()) == [
+        "20261202T070000Z-good.txt", "20261202T070000Z-good.txt.report.json"]
+    assert "line 1" in (folder.parent / "failed" / "20261202T070000Z-bad.txt.report.json").read_text()
+    assert not list(folder.iterdir())
+    assert run_dag("bank_statement_import", tick).counts["files"] == 0
