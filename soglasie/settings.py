@@ -49,6 +49,7 @@ class Settings:
         """Where the nightly backups go: SOGLASIE_BACKUP_DIR, else <data dir>/backups."""
         return self.backup_dir or self.data_dir / "backups"
 
+    @property
     def bank_inbox_dir(self) -> Path:
         """The folder the `bank_statement_import` DAG polls for statements (processed/ and failed/ beside it)."""
         return self.bank_inbox or self.data_dir / "bank" / "inbox"

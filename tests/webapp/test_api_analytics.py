@@ -138,7 +138,7 @@ def test_the_approver_report_can_be_switched_off_in_the_rules(sqlite_database, t
     payment.write_text(payment.read_text(encoding="utf-8").replace("  approvers: true", "  approvers: false"),
                        encoding="utf-8")
     core = Core.from_settings(Settings(database_url=sqlite_database, data_dir=tmp_path / "data", rules_dir=rules,
-                                       secret_key="test-secret-key"))
+                                       secret_key="test-secret-key-0123456789abcdef-analytics"))
     try:
         client = create_app({"SOGLASIE_CORE": core, "TESTING": True, "SOGLASIE_CLOCK": clock}).test_client()
         auth = Auth(client, core, users).login("finance")
