@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import shutil
 import signal
 import statistics
@@ -44,6 +45,7 @@ from tests.support.files import pdf_bytes  # noqa: E402
 from tests.support.postgres import throwaway_database  # noqa: E402
 
 MSK = dt.timezone(dt.timedelta(hours=3))
+_INVOICE_NUMBERS = itertools.count(1)
 T0 = dt.datetime(2026, 6, 2, 10, 0, tzinfo=MSK)  # the measured requests are filed in June
 DEPARTMENTS, ITEMS, MONTHS = 40, 21, 12
 STAGES = ("paid", "payment", "head_approval")  # a third each
@@ -115,8 +117,10 @@ def _requests(session, count: int, pairs, initiator: int, counterparty: int) -> 
 
 
 def _file(core: Core, ids: dict, now: dt.datetime, invoice: Upload) -> int:
+    # each filing its own invoice number: no possible duplicate (its acknowledgement) muddies the approvals
     return create_card(core, ids["memployee"], now, "payment", CardInput(
-        counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice)).card_id
+        counterparty_inn="7701526010", amount="1500.00", cost_item="PACK", document=invoice,
+        invoice_number=f"BUDGET-{next(_INVOICE_NUMBERS)}", vat_rate="22")).card_id
 
 
 def _timed(call) -> tuple[float, float]:
