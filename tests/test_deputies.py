@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from soglasie.errors import NotFound, PermissionDenied, ValidationError
-from soglasie.models import Absence, OutboxMessage, Task, User
+from soglasie.models import Absence, OutboxMessage, User
 from soglasie.services import actions
 from soglasie.services.absences import AbsenceInput, cancel_absence, list_absences, record_absence
 from soglasie.services.sweep import sweep
