@@ -139,3 +139,23 @@ def test_only_the_admin_imports(core, users):
     with pytest.raises(PermissionDenied):
         run(core, users, COST_ITEMS, b"code,name\nX,Y\n", "a.csv", who="finance")
     assert count(core, CostItem) == 6
+
+
+def test_the_cli_imports_and_its_dry_run_writes_nothing(core, settings, monkeypatch, capsys, tmp_path):
+    from soglasie.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SOGLASIE_RULES_DIR", str(settings.rules_dir))
+    monkeypatch.setenv("SOGLASIE_DATA_DIR", str(settings.data_dir))
+    path = tmp_path / "контрагенты.csv"
+    path.write_bytes(RU_CSV.encode("cp1251"))
+    assert main(["directory", "import", "counterparties", str(path), "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "dry run, nothing written: created=2, updated=0, unchanged=0"
+    assert "7707083893" not in counterparties(core)
+    assert main(["directory", "import", "counterparties", str(path)]) == 0
+    assert "row 2: 7707083893: created" in capsys.readouterr().out and "7707083893" in counterparties(core)
+    path.write_bytes(BAD_ROWS.encode("cp1251"))
+    assert main(["directory", "import", "counterparties", str(path)]) == 1
+    assert capsys.readouterr().err.startswith("row 3: inn: Invalid INN: checksum mismatch.\n")
+    assert main(["directory", "import", "cost-items", str(path), "--as", "finance"]) == 2
+    assert "Only the admin edits directories." in capsys.readouterr().err

@@ -173,7 +173,7 @@ def _plan(session: Session, directory: Directory, numbered: list[tuple[int, dict
             key = directory.clean_key(values.get(directory.key))
             outcome["key"] = key
             if key in seen:
-                raise ValidationError(_("The same key as row %(row)d.", row=seen[key]), directory.key)
+                raise ValidationError(_("Already in row %(row)d of this file.", row=seen[key]), directory.key)
             seen[key] = number
             existing = stored.get(key)
             cleaned = directory.clean(values, existing)
