@@ -38,6 +38,25 @@ class ValidationError(DomainError):
     default_code = "invalid"
 
 
+class RowErrors(ValidationError):
+    """Rows of an import that failed validation: `errors` lists (row number, field, message); nothing was written."""
+
+    def __init__(self, errors: list[tuple[int, str, Text]]):
+        self.errors = errors
+        lines = [_row_text(row, name, message) for row, name, message in errors]
+        super().__init__(Text(ru="; ".join(t.ru for t in lines), en="; ".join(t.en for t in lines)),
+                         errors[0][1], code="invalid")
+        self.row = errors[0][0]
+
+    def lines(self, locale: str | None) -> list[str]:
+        """Each error as `row N: field: message` in `locale`."""
+        return [_row_text(row, name, message).get(locale) for row, name, message in self.errors]
+
+
+def _row_text(row: int, name: str, message: Text) -> Text:
+    return Text(ru=f"строка {row}: {name}: {message.ru}", en=f"row {row}: {name}: {message.en}")
+
+
 class NotFound(DomainError):
     """No such object, or the actor may not know it exists."""
 

@@ -95,6 +95,15 @@ def clean_bank_details(bik: str | None, account: str | None) -> tuple[str | None
     return bik, account
 
 
+def clean_corr_account(raw: str | None, bik: str, field: str = "corr_account") -> str:
+    """The bank's correspondent account: 20 digits starting 30101 and ending with the BIK's last three digits."""
+    corr = (raw or "").strip().replace(" ", "")
+    if not re.fullmatch(r"30101\d{15}", corr) or corr[-3:] != bik[-3:]:
+        raise ValidationError(_("The correspondent account is 20 digits starting 30101 and ending with the BIK's "
+                                "last three digits."), field)
+    return corr
+
+
 def clean_amount(raw, field: str = "amount") -> Decimal:
     """A positive amount in rubles with at most two decimals, below MAX_AMOUNT."""
     text = str(raw).strip().replace(" ", "").replace("\u00a0", "") if raw is not None else ""

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "soglasie.cli.bot_commands",
     "soglasie.cli.ops_commands",
     "soglasie.cli.analytics_commands",
+    "soglasie.cli.directory_commands",
 )
 
 

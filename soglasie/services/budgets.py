@@ -21,7 +21,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from soglasie.core import Core
-from soglasie.errors import PermissionDenied, ValidationError
+from soglasie.errors import PermissionDenied, RowErrors, ValidationError
 from soglasie.i18n import _
 from soglasie.models import Budget, Card, CostItem, Department, ProcessRun, User
 from soglasie.process import budgets as lines
@@ -36,23 +36,8 @@ MAX_ROWS = 20_000
 YEARS = (2000, 2100)
 
 
-class BudgetRowsError(ValidationError):
-    """Rows that failed validation: `errors` lists (row number, field, message); nothing was written."""
-
-    def __init__(self, errors: list[tuple[int, str, Text]]):
-        self.errors = errors
-        lines_ = [_row_text(row, name, message) for row, name, message in errors]
-        super().__init__(Text(ru="; ".join(t.ru for t in lines_), en="; ".join(t.en for t in lines_)),
-                         errors[0][1], code="invalid")
-        self.row = errors[0][0]
-
-    def lines(self, locale: str | None) -> list[str]:
-        """Each error as `row N: field: message` in `locale`."""
-        return [_row_text(row, name, message).get(locale) for row, name, message in self.errors]
-
-
-def _row_text(row: int, name: str, message: Text) -> Text:
-    return Text(ru=f"строка {row}: {name}: {message.ru}", en=f"row {row}: {name}: {message.en}")
+class BudgetRowsError(RowErrors):
+    """Budget rows that failed validation: `errors` lists (row number, field, message); nothing was written."""
 
 
 @dataclass(frozen=True)

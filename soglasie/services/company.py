@@ -7,8 +7,6 @@ account is the default, the one that pays a request unless a routing rule names 
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +15,7 @@ from soglasie.errors import Conflict, PermissionDenied, ValidationError
 from soglasie.i18n import _
 from soglasie.models import Card, Company, CompanyAccount, PaymentOrder
 from soglasie.services.common import load_actor
-from soglasie.validation import clean_bank_details, clean_inn, clean_kpp, clean_text
+from soglasie.validation import clean_bank_details, clean_corr_account, clean_inn, clean_kpp, clean_text
 
 MAX_ACCOUNTS = 20
 
@@ -63,10 +61,7 @@ def clean_account(raw: dict, index: int) -> CompanyAccount:
         raise ValidationError(error.text, f"{where}.{error.field}") from None
     if account is None:
         raise ValidationError(_("BIK must be 9 digits."), f"{where}.bik")
-    corr = str(raw.get("corr_account") or "").strip().replace(" ", "")
-    if not re.fullmatch(r"30101\d{15}", corr) or corr[-3:] != bik[-3:]:
-        raise ValidationError(_("The correspondent account is 20 digits starting 30101 and ending with the BIK's "
-                                "last three digits."), f"{where}.corr_account")
+    corr = clean_corr_account(raw.get("corr_account"), bik, f"{where}.corr_account")
     bank_name = clean_text(raw.get("bank_name"), f"{where}.bank_name", required=True, max_length=300)
     return CompanyAccount(account=account, bank_name=bank_name, bik=bik, corr_account=corr,
                           is_default=bool(raw.get("default")))

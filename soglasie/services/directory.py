@@ -102,13 +102,27 @@ def list_cost_items(core: Core) -> list[dict]:
         return [{"code": row.code, "name": row.name} for row in rows]
 
 
+def clean_cost_item_code(code: str | None) -> str:
+    """A cost item's code (fixed once created: rules refer to it), validated."""
+    return clean_text(code, "code", required=True, max_length=64)
+
+
+def clean_cost_item(*, code: str | None, name: str | None) -> tuple[str, str]:
+    """A cost item's code and name, validated."""
+    return clean_cost_item_code(code), clean_text(name, "name", required=True, max_length=200)
+
+
+def require_directory_editor(actor: User) -> None:
+    """PermissionDenied unless the actor is the admin: only the admin edits directories."""
+    if not actor.has_role("admin"):
+        raise PermissionDenied(_("Only the admin edits directories."))
+
+
 def create_cost_item(core: Core, actor_id: int, *, code: str | None, name: str | None) -> dict:
     """Add a cost item (admin only)."""
-    clean_code = clean_text(code, "code", required=True, max_length=64)
-    clean_name = clean_text(name, "name", required=True, max_length=200)
+    clean_code, clean_name = clean_cost_item(code=code, name=name)
     with core.db.write() as session:
-        if not load_actor(session, actor_id).has_role("admin"):
-            raise PermissionDenied(_("Only the admin edits directories."))
+        require_directory_editor(load_actor(session, actor_id))
         if session.scalar(select(CostItem.id).where(CostItem.code == clean_code)):
             raise Conflict(_("This code already exists."), "code", code="duplicate")
         session.add(CostItem(code=clean_code, name=clean_name, active=True))

@@ -474,3 +474,33 @@ def test_the_production_calendar_on_the_rules_page_fits_a_phone(browser, portal,
     finally:
         tab.close()
     assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_admin_imports_counterparties_from_a_1c_export_on_a_phone(browser, portal, tmp_path, language):
+    from tests.test_directory_import import RU_CSV, counterparties
+
+    base, core = portal
+    export = tmp_path / "контрагенты.csv"
+    export.write_bytes(RU_CSV.encode("cp1251"))
+    tab = Portal(browser, base, language, tmp_path)
+    try:
+        tab.login("admin")
+        tab.page.set_viewport_size({"width": 375, "height": 800})
+        tab.page.goto(f"{base}/admin/counterparties")
+        tab.click("[data-testid=import-link]")
+        tab.page.set_input_files("#file", str(export))
+        tab.click("button[value=check]")
+        assert tab.page.locator("[data-testid=import-rows] tbody tr").count() == 2
+        width = tab.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the import report is {width} px wide at 375 px"
+        assert "7707083893" not in counterparties(core)
+        tab.shoot("admin-directory-import")  # reloads: the check is posted again, still writing nothing
+        tab.page.set_viewport_size({"width": 375, "height": 800})
+        tab.click("[data-testid=import-confirm] button[value=import]")
+        assert tab.page.url == f"{base}/admin/counterparties"
+        assert "ПАО «Ромашка»" in tab.page.inner_text("main")
+        assert "7707083893" in counterparties(core)
+    finally:
+        tab.close()
+    assert tab.errors == [], "the browser reported errors (CSP violations, failed scripts, 4xx/5xx loads)"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from soglasie.services import admin, calendar_admin, directory
-from webapp.admin.forms import CostItemForm, CounterpartyForm
+from soglasie import staged_uploads
+from soglasie.errors import DomainError
+from soglasie.services import admin, calendar_admin, directory, directory_import
+from webapp.admin.forms import CostItemForm, CounterpartyForm, DirectoryImportForm
 from webapp.admin.routes import bp, submit
+from webapp.api import parsing
 from webapp.i18n import month_names, weekday_names
 from webapp.runtime import actor_id, core, locale, now
 
@@ -79,6 +82,46 @@ def cost_item(cost_item_id: int):
             return result
         status = result
     return render_template("admin/cost_item.html", row=row, form=form), status
+
+
+@bp.route("/<any(counterparties, \"cost-items\"):kind>/import", methods=["GET", "POST"])
+def directory_import_page(kind: str):
+    """Upload a 1C export, read the dry run's report of every row, then confirm to import it all or nothing."""
+    form = DirectoryImportForm()
+    if request.method == "GET":
+        return _import_page(kind, form)
+    if not form.validate_on_submit():
+        return _import_page(kind, form, status=400)
+    staging = core().settings.data_dir / "staged"
+    confirm = request.form.get("action") == "import"
+    upload = staged_uploads.read(staging, actor_id(), form.staged.data) if confirm else parsing.upload("file")
+    if confirm and upload is None:
+        form.file.errors = [_("The checked file is no longer kept; choose it again.")]
+        return _import_page(kind, form, status=422)
+    try:
+        report = directory_import.import_directory(core(), actor_id(), now(), directory_import.DIRECTORIES[kind],
+                                                   upload, dry_run=not confirm)
+    except directory_import.RowsRefused as error:
+        return _import_page(kind, form, error.report, error.lines(locale()), status=422)
+    except DomainError as error:
+        if error.http_status == 403:
+            raise
+        form.file.errors = [error.message(locale())]
+        return _import_page(kind, form, status=error.http_status)
+    if confirm:
+        staged_uploads.discard(staging, actor_id(), form.staged.data)
+        flash(_("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
+                created=report.count("created"), updated=report.count("updated"),
+                unchanged=report.count("unchanged")), "success")
+        return redirect(url_for(".counterparties" if kind == "counterparties" else ".cost_items"), code=303)
+    form.staged.data = staged_uploads.stage(staging, actor_id(), upload, now())
+    return _import_page(kind, form, report)
+
+
+def _import_page(kind: str, form, report=None, errors=(), status: int = 200):
+    headers = directory_import.DIRECTORIES[kind].headers
+    return render_template("admin/directory_import.html", kind=kind, form=form, report=report, errors=errors,
+                           headers=headers), status
 
 
 @bp.get("/rules")

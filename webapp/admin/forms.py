@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, widgets)
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.labels import LANGUAGES, ROLES
@@ -63,3 +65,10 @@ class CostItemForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=64)], render_kw={"placeholder": "ADS"})
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     active = BooleanField(_l("Active (offered in new requests)"), default=True)
+
+
+class DirectoryImportForm(FlaskForm):
+    """A 1C export to check (dry run), then the checked file's token to import it."""
+
+    file = FileField(_l("XLSX or CSV file"))
+    staged = HiddenField()
