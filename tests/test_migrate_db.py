@@ -310,3 +310,18 @@ def test_sql_null_and_json_null_stay_apart(source, target, tmp_path):
     finally:
         database.dispose()
     assert stored == [None, "null"]
+
+
+def test_a_count_that_differs_on_the_target_fails_the_move(source, target, capsys):
+    url = target()
+    database = Database.from_url(url)
+    schema.upgrade(database)
+    with database.write() as session:  # a target that swallows rows silently
+        session.execute(text("CREATE FUNCTION swallow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; "
+                             "END $$"))
+        session.execute(text("CREATE TRIGGER swallow BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION swallow()"))
+    assert main(["migrate-db", "--from", source.url, "--to", url]) == 2
+    rows = len(source.tables["outbox"])
+    assert f"table outbox: {rows} rows in the source, {rows} copied, 0 on the target" in capsys.readouterr().err
+    assert not any(rows_by_table(database).values())
+    database.dispose()

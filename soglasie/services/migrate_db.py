@@ -99,7 +99,7 @@ def migrate_db(source_url: str, target_url: str, *, data_dir_from: Path | None =
                 for table in tables:
                     _fill_later_references(reader, writer, table, later.get(table.name, []), batch_rows)
                 _set_sequences(writer, tables)
-                _compare_counts(writer, report.tables)
+                _compare_counts(reader, writer, report.tables)
     finally:
         source.dispose()
         target.dispose()
@@ -241,13 +241,14 @@ def _set_sequences(writer: Connection, tables: list[Table]) -> None:
                        {"sequence": sequence, "next": (largest or 0) + 1})
 
 
-def _compare_counts(writer: Connection, copied: dict[str, int]) -> None:
-    """Count every table on the target; a count that differs from the source's fails the move (rolled back)."""
-    for name, expected in copied.items():
-        found = writer.execute(select(func.count()).select_from(Base.metadata.tables[name])).scalar()
-        if found != expected:
-            raise MigrationError(f"table {name}: {expected} rows read from the source but {found} on the target; "
-                                 "nothing was committed", "to")
+def _compare_counts(reader: Connection, writer: Connection, copied: dict[str, int]) -> None:
+    """Count every table on both sides; a count that differs from the rows copied fails the move (rolled back)."""
+    for name, rows in copied.items():
+        count = select(func.count()).select_from(Base.metadata.tables[name])
+        source, target = reader.execute(count).scalar(), writer.execute(count).scalar()
+        if not source == rows == target:
+            raise MigrationError(f"table {name}: {source} rows in the source, {rows} copied, {target} on the "
+                                 "target; nothing was committed", "to")
 
 
 def copy_attachments(reader: Connection, data_dir_from: Path, data_dir_to: Path,
