@@ -228,6 +228,14 @@ def test_the_command_prints_the_summary_on_stdout_and_progress_on_stderr(source,
     assert "timeline_events:" in err
 
 
+def test_the_text_summary_lists_every_table_with_its_rows(source, target, capsys):
+    assert main(["migrate-db", "--from", source.url, "--to", target()]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert {tuple(line.split()) for line in out[:-1]} == {(name, str(len(rows))) for name, rows in
+                                                          source.tables.items()}
+    assert out[-1].startswith(f"Copied {sum(map(len, source.tables.values()))} rows of {len(source.tables)} tables")
+
+
 def test_a_target_holding_rows_is_refused_naming_the_table(source, target, capsys):
     url = target()
     database = Database.from_url(url)
