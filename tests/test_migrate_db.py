@@ -267,6 +267,7 @@ def test_a_source_behind_the_newest_revision_is_refused_with_the_upgrade_command
     ("--from", "sqlite:///{tmp}/missing.db", None, "no such SQLite database file"),
     ("--to", None, "sqlite:///{tmp}/other.db", "must be a postgresql URL"),
     ("--to", None, "::", "is not a database URL"),
+    ("--to", None, "postgresql://postgres@127.0.0.1:1/nowhere", "cannot connect to"),
 ])
 def test_a_bad_url_is_refused_naming_the_option(source, target, tmp_path, capsys, option, source_url, target_url,
                                                 says):

@@ -31,7 +31,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import (JSON, Column, Connection, Table, Text, bindparam, cast, func, inspect, or_, select, text,
                         type_coerce)
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from soglasie.attachments import AttachmentStore
 from soglasie.db import Database
@@ -83,6 +83,7 @@ def migrate_db(source_url: str, target_url: str, *, data_dir_from: Path | None =
     source, target = Database.from_url(source_url), Database.from_url(target_url)
     report = MigrationReport(_shown(source_url), _shown(target_url))
     try:
+        _require_reachable(target, report.target)
         with source.engine.connect() as reader:
             _require_head(reader, source_path)
             tables = _tables_in_order(reader)
@@ -129,6 +130,16 @@ def _check_urls(source_url: str, target_url: str) -> Path:
 
 
 _EXAMPLES = {"from": "sqlite:////srv/soglasie/soglasie.db", "to": "postgresql://soglasie@db-host/soglasie"}
+
+
+def _require_reachable(target: Database, shown: str) -> None:
+    """Refuse a target we cannot connect to (host, port, password, database name) before anything else."""
+    try:
+        with target.engine.connect():
+            pass
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise MigrationError(f"--to: cannot connect to {shown}: {reason}", "to") from None
 
 
 def _require_head(reader: Connection, path: Path) -> None:
