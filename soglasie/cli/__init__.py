@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "soglasie.cli.ops_commands",
     "soglasie.cli.analytics_commands",
     "soglasie.cli.directory_commands",
+    "soglasie.cli.migrate_commands",
 )
 
 
