@@ -84,7 +84,7 @@ def main() -> None:
     if not path.exists():
         build(path, args.requests)
     settings = Settings(database_url=f"sqlite:///{path}", data_dir=workdir / "data", rules_dir=REPO_ROOT / "rules",
-                        secret_key="bench")
+                        secret_key="bench-secret-key-of-32-bytes-or-more")
     core = Core.from_settings(settings)
     for login in args.logins.split(","):
         report(core, login.strip(), args.rounds)

@@ -9,9 +9,10 @@ since, with the same WHERE and `id > watermark`, and merges their counts. The fi
 therefore exactly the direct computation's: the cache holds value counts, not rounded values.
 
 The cache belongs to the database engine (a fresh engine starts empty) and is bounded by the
-number of grouped rows it holds, least recently used first out. Should the table ever shrink
-or be replaced (a restore under a running process), its row count no longer matches the
-watermark's and the tally is computed afresh.
+number of grouped rows it holds, least recently used first out. The watermark is the newest
+row's id with that row's card and end instant: should the newest row the cache has seen be gone
+or different (the table restored or repaired under a running process), the tally is computed
+afresh. Deleting older rows by hand is not noticed: restart the portal after such a repair.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ _MARK = "soglasie.analytics.mark"
 
 @dataclass
 class _Entry:
-    mark: tuple[int, int]  # (largest id, row count) of `durations` the tally covers
+    mark: tuple  # (id, card id, end instant) of the newest `durations` row the tally covers
     rows: dict[tuple, list[int]]  # group key -> [count, sums...]
 
 
@@ -79,11 +80,12 @@ def _cache(session: Session) -> _Cache:
         return cache
 
 
-def mark(session: Session) -> tuple[int, int]:
-    """`durations`' largest id and row count, read once per session (the reports of one request agree)."""
+def mark(session: Session) -> tuple:
+    """The newest `durations` row as (id, card id, end instant), read once per session (a request's reports agree)."""
     if _MARK not in session.info:
-        top, count = session.execute(select(func.max(Duration.id), func.count(Duration.id))).one()
-        session.info[_MARK] = (top or 0, count)
+        newest = session.execute(select(Duration.id, Duration.card_id, Duration.ended_at)
+                                 .order_by(Duration.id.desc()).limit(1)).first()
+        session.info[_MARK] = tuple(newest) if newest is not None else (0, None, None)
     return session.info[_MARK]
 
 
@@ -97,7 +99,7 @@ def tally(session: Session, keys: Sequence[ColumnElement], where: ColumnElement[
     entry = cache.get(key)
     if entry is not None and entry.mark == now:
         return _rows(entry.rows)
-    if entry is not None and now[0] > entry.mark[0] and _grew_only(session, entry.mark, now):
+    if entry is not None and now[0] > entry.mark[0] and _grew_only(session, entry.mark):
         rows = {group: list(figures) for group, figures in entry.rows.items()}
         _merge(rows, session.execute(statement.where(Duration.id > entry.mark[0], Duration.id <= now[0])), len(keys))
     else:
@@ -107,10 +109,10 @@ def tally(session: Session, keys: Sequence[ColumnElement], where: ColumnElement[
     return _rows(rows)
 
 
-def _grew_only(session: Session, old: tuple[int, int], now: tuple[int, int]) -> bool:
-    """Whether the rows since the old watermark account for the whole growth (nothing was removed)."""
-    added = session.scalar(select(func.count(Duration.id)).where(Duration.id > old[0], Duration.id <= now[0]))
-    return old[1] + added == now[1]
+def _grew_only(session: Session, old: tuple) -> bool:
+    """Whether the newest row the tally saw is still there as it was (rows were only added since)."""
+    row = session.execute(select(Duration.id, Duration.card_id, Duration.ended_at).where(Duration.id == old[0])).first()
+    return row is not None and tuple(row) == old
 
 
 def _merge(rows: dict[tuple, list[int]], result, width: int) -> None:
