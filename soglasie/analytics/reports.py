@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Integer, and_, cast, select
 from sqlalchemy.orm import Session
 
-from soglasie.analytics.figures import grouped, mean, quantile, scaled
+from soglasie.analytics.figures import grouped, quantile, scaled
 from soglasie.analytics.tally import tally
 from soglasie.errors import PermissionDenied
 from soglasie.i18n import _
@@ -82,9 +82,16 @@ def cycle_time(session: Session, rulebook: RuleBook, query: Query, group_by: str
 def _summary(counts: list[tuple[int, int]], day: int, target: float) -> dict:
     """Count, median, p90 and mean in working days, and the share within `target` minutes."""
     count = sum(n for _, n in counts)
-    return {"count": count, "median_wd": scaled(quantile(counts, 0.5), day),
-            "p90_wd": scaled(quantile(counts, 0.9), day), "mean_wd": scaled(mean(counts), day),
-            "within_target": round(sum(n for v, n in counts if v <= target) / count, 3) if count else None}
+    if not count:
+        return {"count": 0, "median_wd": None, "p90_wd": None, "mean_wd": None, "within_target": None}
+    within = 0
+    for value, n in counts:  # sorted: the values on target come first
+        if value > target:
+            break
+        within += n
+    return {"count": count, "median_wd": scaled(quantile(counts, 0.5, count), day),
+            "p90_wd": scaled(quantile(counts, 0.9, count), day),
+            "mean_wd": scaled(sum(v * n for v, n in counts) / count, day), "within_target": round(within / count, 3)}
 
 
 def _labels(session: Session, group_by: str, ids: list) -> dict:
@@ -94,8 +101,8 @@ def _labels(session: Session, group_by: str, ids: list) -> dict:
     if model is None or not ids:
         return {}
     table, code = model
-    return {row.id: (getattr(row, code.key), row.name) for row in session.scalars(select(table).where(
-        table.id.in_(ids)))}
+    return {row.id: (row.code, row.name) for row in session.execute(
+        select(table.id, code.label("code"), table.name).where(table.id.in_(ids)))}
 
 
 def stages(session: Session, rulebook: RuleBook, query: Query) -> dict:
