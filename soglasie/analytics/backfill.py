@@ -79,7 +79,13 @@ def _insert(connection: Connection, rows: list[dict]) -> None:
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = f"INSERT INTO durations ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     instant = _sqlite_instant if connection.dialect.name == "sqlite" else _utc
-    ready = [tuple(instant(row[c]) if c in _INSTANTS else row[c] for c in columns) for row in rows]
+    plain = [c for c in columns if c not in _INSTANTS]
+    times = [c for c in columns if c in _INSTANTS]
+    order = [(plain + times).index(c) for c in columns]
+    ready = []
+    for row in rows:
+        values = [row[c] for c in plain] + [instant(row[c]) for c in times]
+        ready.append(tuple(values[i] for i in order))
     connection.exec_driver_sql(statement, ready)
 
 
@@ -88,8 +94,10 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _sqlite_instant(value: dt.datetime | None) -> str | None:
-    """The text SQLAlchemy's SQLite DATETIME writes for a UTCDateTime value."""
-    return None if value is None else f"{value.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M:%S.%f}"
+    """The text SQLAlchemy's SQLite DATETIME writes for a UTCDateTime value ("2026-03-02 07:00:00.000000")."""
+    if value is None:
+        return None
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _held_spans(connection: Connection) -> dict[int, list]:
