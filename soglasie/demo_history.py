@@ -199,9 +199,10 @@ class _Simulation:
                 self.at(taken, self.task_action, actions.take_into_work, task.id, "take_into_work")
             self.at(self.later(taken, 90, pace), self.decide, task.id)
 
-    def task_action(self, now: dt.datetime, service, task_id: int, name: str, *args) -> None:
-        """A task action by the task's assignee as it is now (a deputy, if it moved)."""
-        service(self.core, self._assignee(task_id), task_id, now, *args)
+    def task_action(self, now: dt.datetime, service, task_id: int, name: str, *args,
+                    assignee: int | None = None) -> None:
+        """A task action by the task's assignee as it is now (a deputy, if it moved; read unless given)."""
+        service(self.core, assignee if assignee is not None else self._assignee(task_id), task_id, now, *args)
         self.result.count(name)
 
     def card_action(self, now: dt.datetime, service, card_id: int, name: str) -> None:
@@ -218,31 +219,32 @@ class _Simulation:
                 return
             card = session.get(Card, task.card_id)
             definition = find_task_definition(self.core.rulebook.process(card.kind), task)
-            card_id, initiator_id = card.id, card.initiator_id
+            card_id, initiator_id, assignee = card.id, card.initiator_id, task.assignee_id
         if definition is None:
             return
         roll = self.rng.random()
         if "reject" in definition.actions and roll < 0.06:
-            self.task_action(now, actions.reject, task_id, "reject", self.rng.choice(REASONS))
+            self.task_action(now, actions.reject, task_id, "reject", self.rng.choice(REASONS), assignee=assignee)
             if self.rng.random() < 0.7:
                 self.at(self.later(now, 240), self.restart, card_id, initiator_id)
         elif "request_documents" in definition.actions and roll < 0.1:
-            self.task_action(now, actions.request_documents, task_id, "request_documents", self.rng.choice(DOCUMENTS))
+            self.task_action(now, actions.request_documents, task_id, "request_documents", self.rng.choice(DOCUMENTS),
+                             assignee=assignee)
         elif "approve" in definition.actions:
-            self.approve(now, task_id, definition)
+            self.approve(now, task_id, definition, assignee)
         else:
             if definition.requires_attachment:
-                actions.attach_file(self.core, self._assignee(task_id), task_id, self.document, now)
-            self.task_action(now, actions.complete, task_id, "complete", "Готово")
+                actions.attach_file(self.core, assignee, task_id, self.document, now)
+            self.task_action(now, actions.complete, task_id, "complete", "Готово", assignee=assignee)
         self.plan_tasks(now, card_id)
 
-    def approve(self, now: dt.datetime, task_id: int, definition) -> None:
+    def approve(self, now: dt.datetime, task_id: int, definition, assignee: int) -> None:
         """The assignee approves; sometimes the operations manager does it on his behalf."""
         if "approve" in definition.on_behalf.get("ops_manager", ()) and self.rng.random() < 0.05:
             actions.approve(self.core, self.ids["ops"], task_id, now)
             self.result.count("approve_on_behalf")
             return
-        self.task_action(now, actions.approve, task_id, "approve")
+        self.task_action(now, actions.approve, task_id, "approve", assignee=assignee)
 
     def restart(self, now: dt.datetime, card_id: int, initiator_id: int) -> None:
         """The initiator reworks a rejected card and starts it again."""

@@ -12,9 +12,13 @@ from collections import defaultdict
 from typing import Iterable
 
 
-def quantile(counts: list[tuple[int, int]], q: float) -> float | None:
-    """The q-quantile (0 ≤ q ≤ 1) of values given as sorted [(value, how many)]; None for none."""
-    total = sum(n for _, n in counts)
+def quantile(counts: list[tuple[int, int]], q: float, total: int | None = None) -> float | None:
+    """The q-quantile (0 ≤ q ≤ 1) of values given as sorted [(value, how many)]; None for none.
+
+    `total` is how many values there are, when the caller has counted them already.
+    """
+    if total is None:
+        total = sum(n for _, n in counts)
     if total == 0:
         return None
     position = q * (total - 1)
@@ -41,12 +45,6 @@ def grouped(rows: Iterable[tuple]) -> dict:
     for counts in result.values():
         counts.sort()
     return result
-
-
-def mean(counts: list[tuple[int, int]]) -> float | None:
-    """The mean of values given as [(value, how many)]."""
-    total = sum(n for _, n in counts)
-    return sum(v * n for v, n in counts) / total if total else None
 
 
 def scaled(value: float | None, unit: int, digits: int = 1) -> float | None:

@@ -10,12 +10,14 @@ day is the calendar's standard day (8 hours), an hour 60 minutes.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, distinct, func, select
+from sqlalchemy import ColumnElement, Integer, and_, cast, select
 from sqlalchemy.orm import Session
 
-from soglasie.analytics.figures import grouped, mean, quantile, scaled
+from soglasie.analytics.figures import grouped, quantile, scaled
+from soglasie.analytics.tally import tally
 from soglasie.errors import PermissionDenied
 from soglasie.i18n import _
 from soglasie.models import CostItem, Counterparty, Department, Duration, User
@@ -65,11 +67,8 @@ def cycle_time(session: Session, rulebook: RuleBook, query: Query, group_by: str
     day = rulebook.calendar.minutes_per_day
     spec = query.process.analytics
     key = _GROUP_COLUMNS[group_by]
-    rows = session.execute(
-        select(key, Duration.total_minutes, func.count()).where(
-            _where(query, rulebook, "run"), Duration.stage == query.process.terminal)
-        .group_by(key, Duration.total_minutes))
-    groups = grouped(rows)
+    groups = grouped(tally(session, (key, Duration.total_minutes),
+                           and_(_where(query, rulebook, "run"), Duration.stage == query.process.terminal)))
     labels = _labels(session, group_by, [k for k in groups if k is not None])
     target = spec.target_wd * day
     items = [{"key": labels[k][0] if k in labels else k, "label": labels[k][1] if k in labels else k,
@@ -83,9 +82,16 @@ def cycle_time(session: Session, rulebook: RuleBook, query: Query, group_by: str
 def _summary(counts: list[tuple[int, int]], day: int, target: float) -> dict:
     """Count, median, p90 and mean in working days, and the share within `target` minutes."""
     count = sum(n for _, n in counts)
-    return {"count": count, "median_wd": scaled(quantile(counts, 0.5), day),
-            "p90_wd": scaled(quantile(counts, 0.9), day), "mean_wd": scaled(mean(counts), day),
-            "within_target": round(sum(n for v, n in counts if v <= target) / count, 3) if count else None}
+    if not count:
+        return {"count": 0, "median_wd": None, "p90_wd": None, "mean_wd": None, "within_target": None}
+    within = 0
+    for value, n in counts:  # sorted: the values on target come first
+        if value > target:
+            break
+        within += n
+    return {"count": count, "median_wd": scaled(quantile(counts, 0.5, count), day),
+            "p90_wd": scaled(quantile(counts, 0.9, count), day),
+            "mean_wd": scaled(sum(v * n for v, n in counts) / count, day), "within_target": round(within / count, 3)}
 
 
 def _labels(session: Session, group_by: str, ids: list) -> dict:
@@ -95,21 +101,16 @@ def _labels(session: Session, group_by: str, ids: list) -> dict:
     if model is None or not ids:
         return {}
     table, code = model
-    return {row.id: (getattr(row, code.key), row.name) for row in session.scalars(select(table).where(
-        table.id.in_(ids)))}
+    return {row.id: (row.code, row.name) for row in session.execute(
+        select(table.id, code.label("code"), table.name).where(table.id.in_(ids)))}
 
 
 def stages(session: Session, rulebook: RuleBook, query: Query) -> dict:
     """Per stage of the route: tasks decided, median and p90 waiting and in-work hours, breaches, on behalf."""
     where = and_(_where(query, rulebook, "task"), Duration.outcome.in_(DECIDED),
                  Duration.stage.in_([stage.id for stage in query.process.stages]))
-    sums = {row.stage: row for row in session.execute(
-        select(Duration.stage, func.count().label("count"), func.sum(Duration.reminders).label("reminders"),
-               func.sum(Duration.escalations).label("escalations"),
-               func.sum(cast(Duration.on_behalf, Integer)).label("on_behalf"))
-        .where(where).group_by(Duration.stage))}
-    figures = {name: grouped(session.execute(select(Duration.stage, column, func.count()).where(where)
-                                             .group_by(Duration.stage, column)))
+    sums = _breaches(session, Duration.stage, where)
+    figures = {name: grouped(tally(session, (Duration.stage, column), where))
                for name, column in (("wait", Duration.wait_minutes), ("work", Duration.work_minutes),
                                     ("total", Duration.total_minutes))}
     items = []
@@ -134,15 +135,9 @@ def approvers(session: Session, rulebook: RuleBook, query: Query) -> dict:
                                code="approvers_off")
     where = and_(_where(query, rulebook, "task"), Duration.outcome.in_(DECIDED), Duration.assignee_id.is_not(None),
                  Duration.stage.in_([stage.id for stage in query.process.stages]))
-    sums = {row.assignee_id: row for row in session.execute(
-        select(Duration.assignee_id, func.count().label("count"), func.sum(Duration.reminders).label("reminders"),
-               func.sum(Duration.escalations).label("escalations"),
-               func.sum(cast(Duration.on_behalf, Integer)).label("on_behalf"))
-        .where(where).group_by(Duration.assignee_id))}
-    wait = grouped(session.execute(select(Duration.assignee_id, Duration.wait_minutes, func.count()).where(where)
-                                   .group_by(Duration.assignee_id, Duration.wait_minutes)))
-    total = grouped(session.execute(select(Duration.assignee_id, Duration.total_minutes, func.count()).where(where)
-                                    .group_by(Duration.assignee_id, Duration.total_minutes)))
+    sums = _breaches(session, Duration.assignee_id, where)
+    wait = grouped(tally(session, (Duration.assignee_id, Duration.wait_minutes), where))
+    total = grouped(tally(session, (Duration.assignee_id, Duration.total_minutes), where))
     users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(list(sums))))} if sums else {}
     items = [{"approver": users[uid].login, "name": users[uid].name, "decided": row.count,
               "median_wait_wh": scaled(quantile(wait.get(uid, []), 0.5), 60),
@@ -154,17 +149,31 @@ def approvers(session: Session, rulebook: RuleBook, query: Query) -> dict:
     return {"items": items}
 
 
+def _breaches(session: Session, key: ColumnElement, where: ColumnElement[bool]) -> dict:
+    """{key: (count, reminders, escalations, on behalf)} of the tasks matching `where`."""
+    return {row[0]: _Sums(*row[1:]) for row in tally(
+        session, (key,), where, (Duration.reminders, Duration.escalations, cast(Duration.on_behalf, Integer)))}
+
+
+@dataclass(frozen=True)
+class _Sums:
+    count: int
+    reminders: int
+    escalations: int
+    on_behalf: int
+
+
 def rework(session: Session, rulebook: RuleBook, query: Query) -> dict:
     """Cards rejected or revised at least once: how many, their share, and the working days that cost them."""
     day = rulebook.calendar.minutes_per_day
-    where = _where(query, rulebook, "run")
-    cards = session.scalar(select(func.count(distinct(Duration.card_id))).where(where)) or 0
-    reworked_ids = select(Duration.card_id).where(where, Duration.outcome.in_(("rejected", "revised")))
-    reworked = session.scalar(select(func.count(distinct(Duration.card_id))).where(
-        Duration.card_id.in_(reworked_ids), where)) or 0
-    lost = session.execute(select(Duration.total_minutes - Duration.work_minutes, func.count()).where(
-        where, Duration.stage == query.process.terminal, Duration.card_id.in_(reworked_ids))
-        .group_by(Duration.total_minutes - Duration.work_minutes)).all()
-    counts = sorted((value, n) for value, n in lost)
+    runs = tally(session, (Duration.card_id, Duration.outcome, Duration.stage,
+                           Duration.total_minutes - Duration.work_minutes), _where(query, rulebook, "run"))
+    cards = len({card for card, *_ in runs})
+    reworked_ids = {card for card, outcome, *_ in runs if outcome in ("rejected", "revised")}
+    lost: dict[int, int] = defaultdict(int)
+    for card, _outcome, stage, minutes, count in runs:
+        if stage == query.process.terminal and card in reworked_ids:
+            lost[minutes] += count
+    reworked = len(reworked_ids)
     return {"cards": cards, "reworked": reworked, "share": round(reworked / cards, 3) if cards else None,
-            "median_lost_wd": scaled(quantile(counts, 0.5), day)}
+            "median_lost_wd": scaled(quantile(sorted(lost.items()), 0.5), day)}
