@@ -13,6 +13,14 @@ number of grouped rows it holds, least recently used first out. The watermark is
 row's id with that row's card and end instant: should the newest row the cache has seen be gone
 or different (the table restored or repaired under a running process), the tally is computed
 afresh. Deleting older rows by hand is not noticed: restart the portal after such a repair.
+
+Ids are not commit order on PostgreSQL: two transitions of different cards run at once, and the
+one that took the smaller id may commit second — after a read has already moved the watermark
+past it. So there the watermark also carries how many rows had an id up to it; a read that finds
+a different count (a late commit landed below the watermark) computes the tally afresh. The
+count is an index-only scan of the primary key, read once per request. SQLite needs no count:
+its write transactions are serialised by the database's write lock (BEGIN IMMEDIATE), so ids
+are committed in order.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ _MARK = "soglasie.analytics.mark"
 
 @dataclass
 class _Entry:
-    mark: tuple  # (id, card id, end instant) of the newest `durations` row the tally covers
+    mark: tuple  # (id, card id, end instant, rows up to id or None) of the newest `durations` row covered
     rows: dict[tuple, list[int]]  # group key -> [count, sums...]
 
 
@@ -81,12 +89,23 @@ def _cache(session: Session) -> _Cache:
 
 
 def mark(session: Session) -> tuple:
-    """The newest `durations` row as (id, card id, end instant), read once per session (a request's reports agree)."""
+    """The newest `durations` row as (id, card id, end instant, rows up to it), read once per session.
+
+    Once per session, so that a request's reports agree; the row count only on PostgreSQL (see above).
+    """
     if _MARK not in session.info:
         newest = session.execute(select(Duration.id, Duration.card_id, Duration.ended_at)
                                  .order_by(Duration.id.desc()).limit(1)).first()
-        session.info[_MARK] = tuple(newest) if newest is not None else (0, None, None)
+        newest = tuple(newest) if newest is not None else (0, None, None)
+        session.info[_MARK] = (*newest, _rows_up_to(session, newest[0]))
     return session.info[_MARK]
+
+
+def _rows_up_to(session: Session, newest_id: int) -> int | None:
+    """How many rows have an id up to `newest_id` — on PostgreSQL only, where commits may land below it."""
+    if session.get_bind().dialect.name == "sqlite":
+        return None
+    return session.scalar(select(func.count()).select_from(Duration).where(Duration.id <= newest_id))
 
 
 def tally(session: Session, keys: Sequence[ColumnElement], where: ColumnElement[bool],
@@ -110,9 +129,14 @@ def tally(session: Session, keys: Sequence[ColumnElement], where: ColumnElement[
 
 
 def _grew_only(session: Session, old: tuple) -> bool:
-    """Whether the newest row the tally saw is still there as it was (rows were only added since)."""
+    """Whether rows were only added above the tally's watermark since it was taken.
+
+    The newest row it saw is still there as it was, and (PostgreSQL) no row committed late below it.
+    """
     row = session.execute(select(Duration.id, Duration.card_id, Duration.ended_at).where(Duration.id == old[0])).first()
-    return row is not None and tuple(row) == old
+    if row is None or tuple(row) != old[:3]:
+        return False
+    return old[3] is None or _rows_up_to(session, old[0]) == old[3]
 
 
 def _merge(rows: dict[tuple, list[int]], result, width: int) -> None:
