@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from soglasie.models import OPEN_STATUSES, OutboxMessage, Task, User
@@ -30,6 +32,13 @@ class Notice:
     payload: dict = field(default_factory=dict)
 
 
+# Pre-built per dialect: the outbox rows a transition writes, skipped when their key is already there.
+# Executed on the transaction's connection (no ORM flush): the ids they refer to are already written.
+_INSERT = {"sqlite": sqlite_insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+           "postgresql": postgresql_insert(OutboxMessage.__table__).on_conflict_do_nothing(
+               index_elements=["idempotency_key"])}
+
+
 def enqueue(session: Session, notice: Notice, channels: tuple[str, ...], now: dt.datetime) -> int:
     """Write the notice to the inbox (delivered at once) and to each linked external channel.
 
@@ -41,39 +50,33 @@ def enqueue(session: Session, notice: Notice, channels: tuple[str, ...], now: dt
     targets = [INBOX] + [c for c in channels if c == "telegram" and recipient.telegram_chat_id]
     written = 0
     for channel in targets:
-        key = f"{notice.key}:{recipient.id}:{channel}"
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
-            continue
-        session.add(
-            OutboxMessage(
-                recipient_id=recipient.id,
-                channel=channel,
-                kind=notice.kind,
-                text=text,
-                card_id=notice.card_id,
-                task_id=notice.task_id,
-                payload=notice.payload,
-                idempotency_key=key,
-                status="sent" if channel == INBOX else "pending",
-                sent_at=now if channel == INBOX else None,
-                next_attempt_at=None if channel == INBOX else now,
-                created_at=now,
-            )
-        )
-        written += 1
+        inbox = channel == INBOX
+        written += insert_once(session, dict(
+            recipient_id=recipient.id, channel=channel, kind=notice.kind, text=text, card_id=notice.card_id,
+            task_id=notice.task_id, payload=notice.payload, idempotency_key=f"{notice.key}:{recipient.id}:{channel}",
+            status="sent" if inbox else "pending", attempts=0, sent_at=now if inbox else None,
+            next_attempt_at=None if inbox else now, created_at=now))
     return written
+
+
+def insert_once(session: Session, row: dict) -> int:
+    """INSERT one outbox row unless its idempotency key exists (ON CONFLICT DO NOTHING); 1 when written.
+
+    One statement instead of a SELECT and an INSERT; the unique key makes it safe under races too.
+    """
+    connection = session.connection()
+    return connection.execute(_INSERT[connection.dialect.name], row).rowcount
 
 
 def enqueue_telegram(session: Session, recipient: User, kind: str, key: str, text: str, now: dt.datetime, *,
                      card_id: int | None = None, task_id: int | None = None, payload: dict | None = None) -> bool:
     """One Telegram-only row (no inbox copy), once per `key`; False when the key exists or no chat is linked."""
-    if not recipient.telegram_chat_id or session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+    if not recipient.telegram_chat_id:
         return False
-    session.add(OutboxMessage(recipient_id=recipient.id, channel=TELEGRAM, kind=kind, text=text, card_id=card_id,
-                              task_id=task_id, payload=payload or {}, idempotency_key=key, status="pending",
-                              next_attempt_at=now, created_at=now))
-    return True
+    return bool(insert_once(session, dict(
+        recipient_id=recipient.id, channel=TELEGRAM, kind=kind, text=text, card_id=card_id, task_id=task_id,
+        payload=payload or {}, idempotency_key=key, status="pending", attempts=0, next_attempt_at=now,
+        created_at=now)))
 
 
 def queue_edits(session: Session, card_id: int, now: dt.datetime) -> int:

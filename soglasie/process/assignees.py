@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from soglasie.models import OPEN_STATUSES, Department, Task, User, UserRole
 from soglasie.rulebook.model import AssigneeRule
 
 # Guards against a corrupted department tree (a cycle) when walking up to find a head.
 MAX_TREE_DEPTH = 64
+# The assignee's roles are not needed to give him a task: loaded only if someone asks (not one SELECT per task).
+_WITHOUT_ROLES = (lazyload(User.role_rows),)
 
 
 def department_head(session: Session, department_id: int | None) -> User | None:
@@ -23,7 +25,7 @@ def department_head(session: Session, department_id: int | None) -> User | None:
         if department is None:
             return None
         if department.head_id is not None:
-            head = session.get(User, department.head_id)
+            head = session.get(User, department.head_id, options=_WITHOUT_ROLES)
             if head is not None and head.active:
                 return head
         department_id = department.parent_id
@@ -44,6 +46,7 @@ def least_loaded_with_role(session: Session, role: str, excluded: Collection[int
         .where(UserRole.role == role, User.active.is_(True), User.id.not_in(list(excluded)))
         .order_by(open_tasks, User.id)
         .limit(1)
+        .options(*_WITHOUT_ROLES)
     ).first()
 
 

@@ -50,6 +50,8 @@ class Step(Situation):
     command: Command
     on_behalf_of_id: int | None = None
     warnings: list[Text] = field(default_factory=list)
+    # Open tasks of the task's run and stage besides it, read with the task under the write lock (None: not read).
+    other_open_tasks: int | None = None
 
     @property
     def notices(self) -> NoticeWriter:

@@ -12,17 +12,18 @@ tasks come from the rule file; nothing here knows a stage by name.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from soglasie.errors import NotFound, ValidationError
 from soglasie.i18n import _
-from soglasie.models import Card, ProcessRun, Task, User
+from soglasie.models import OPEN_STATUSES, Card, ProcessRun, SlaEvent, Task, TimelineEvent, User
 from soglasie.notifications.outbox import TELEGRAM, queue_edits
-from soglasie.process import permissions
+from soglasie.process import durations, permissions
 from soglasie.process.commands import Command, Outcome, ProcessContext
 from soglasie.process.conditions import CARD, TASK, Situation, first_refusal
 from soglasie.process.definitions import find_task_definition, task_definition
+from soglasie.process.notices import LOCKED_RUNS, remember_chain_head
 from soglasie.process.stages import start_run
 from soglasie.process.transitions import TRANSITIONS, Step
 from soglasie.rulebook.model import ProcessDefinition
@@ -103,30 +104,65 @@ def _lock_run(session: Session, run_id: int) -> ProcessRun:
     run = session.scalars(
         select(ProcessRun).where(ProcessRun.id == run_id).with_for_update().execution_options(populate_existing=True)
     ).one()
+    session.info.setdefault(LOCKED_RUNS, set()).add(run_id)
     return run
 
 
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def _actor(session: Session, actor_id: int) -> User:
-    actor = session.get(User, actor_id)
+    # The permissions read the actor's roles: one joined SELECT rather than the default selectin's two.
+    actor = session.get(User, actor_id, options=(joinedload(User.role_rows),))
     if actor is None or not actor.active:
         raise NotFound(_("User not found or disabled."), "actor")
     return actor
 
 
+# A task command's one read: the task, its run (locked: FOR UPDATE OF the run on PostgreSQL), its card with
+# the initiator and counterparty the messages name, the card's chain head and the task's SLA reminders and
+# escalations (for its durations row), and how many other tasks of its stage are open (is the stage done
+# after it?). Built once; the task id is its only parameter.
+_CHAIN_HEAD = (select(TimelineEvent.hash).where(TimelineEvent.card_id == Card.id)
+               .order_by(TimelineEvent.id.desc()).limit(1).correlate(Card).scalar_subquery())
+_SIBLING = aliased(Task)
+_OTHER_OPEN_TASKS = (select(func.count(_SIBLING.id))
+                     .where(_SIBLING.run_id == Task.run_id, _SIBLING.stage == Task.stage, _SIBLING.id != Task.id,
+                            _SIBLING.status.in_(OPEN_STATUSES)).correlate(Task).scalar_subquery())
+_TASK_STEP = (
+    select(Task, ProcessRun, Card, _CHAIN_HEAD, _OTHER_OPEN_TASKS, *(
+        select(func.count(SlaEvent.id)).where(SlaEvent.task_id == Task.id, SlaEvent.kind == kind)
+        .correlate(Task).scalar_subquery() for kind in durations.SLA_FIRED))
+    .join(ProcessRun, ProcessRun.id == Task.run_id).join(Card, Card.id == Task.card_id)
+    .where(Task.id == bindparam("task_id"))
+    .options(joinedload(Card.initiator).lazyload(User.role_rows), joinedload(Card.counterparty))
+    .with_for_update(of=ProcessRun)
+    .execution_options(populate_existing=True)
+)
+
+
 def _load_task_step(session: Session, context: ProcessContext, command: Command) -> Step:
     actor = _actor(session, command.actor_id)
-    task = session.get(Task, command.task_id) if command.task_id is not None else None
-    if task is None:
+    row = session.execute(_TASK_STEP, {"task_id": command.task_id}).one_or_none() \
+        if command.task_id is not None else None
+    if row is None:
         raise NotFound(_("Task not found."), "task")
-    run = _lock_run(session, task.run_id)
-    session.refresh(task)
-    card = session.get(Card, task.card_id)
+    task, run, card, head, others, *fired = row
+    session.info.setdefault(LOCKED_RUNS, set()).add(run.id)
+    current = _is_sqlite(session)  # BEGIN IMMEDIATE held the write lock before this read: all of it is current
+    if current:
+        remember_chain_head(session, card.id, head)
+        durations.remember_fired(session, task.id, fired)
+    else:  # PostgreSQL: the run's row lock is taken now, a concurrent writer may have just committed
+        session.refresh(task)
+        session.refresh(card)
     if not (task.assignee_id == actor.id or permissions.can_view(session, actor, card)):
         raise NotFound(_("Task not found."), "task")
     process = context.rulebook.process(run.process)
     definition = task_definition(process, task)
     return Step(session=session, context=context, command=command, actor=actor, card=card, run=run,
-                process=process, task=task, definition=definition)
+                process=process, task=task, definition=definition, other_open_tasks=others if current else None)
 
 
 def _load_card_step(session: Session, context: ProcessContext, command: Command) -> Step:

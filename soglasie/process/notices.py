@@ -7,7 +7,7 @@ import json
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from soglasie.models import (OPEN_STATUSES, Absence, Card, ContractVersion, OutboxMessage, ProcessRun, Task,
                              TimelineEvent, User, UserRole)
@@ -21,11 +21,18 @@ from soglasie.rulebook.model import ProcessDefinition, StageDefinition, TaskDefi
 
 LOCALES = ("ru", "en")
 _CHAIN_HEADS = "soglasie_timeline_heads"  # session.info key: card id -> hash of its newest row in this transaction
+_TIMELINE_INSERT = TimelineEvent.__table__.insert()
+LOCKED_RUNS = "soglasie_locked_runs"  # session.info key: ids of the runs the engine locked in this transaction
 
 
 def json_roundtrip(data: dict) -> dict:
     """`data` as the JSON column gives it back (tuples become lists), so the chain hashes what is stored."""
     return json.loads(json.dumps(data))
+
+
+def remember_chain_head(session: Session, card_id: int, head: str | None) -> None:
+    """The card's newest timeline hash, read under the write lock by the caller: `timeline` need not read it."""
+    session.info.setdefault(_CHAIN_HEADS, {}).setdefault(card_id, head or chain.GENESIS)
 
 
 class NoticeWriter:
@@ -49,17 +56,18 @@ class NoticeWriter:
         This is the one place timeline rows are written: the chain (soglasie/process/chain.py)
         is computed here, under the run lock, for every event of every caller.
         """
-        row = TimelineEvent(
+        row = dict(
             card_id=self.card.id, run_id=run.id if run else None, task_id=task.id if task else None,
             at=self.now, actor_id=actor.id if actor else None, on_behalf_of_id=on_behalf_of_id,
             event=event, stage=stage or (task.stage if task else (run.stage if run else None)),
             comment=comment, data=json_roundtrip({**(data or {}), **self._deputy_data(task, actor)}),
         )
-        row.prev_hash = self._chain_head(run)
-        row.hash = chain.row_hash(row.prev_hash, {name: getattr(row, name) for name in chain.HASHED_FIELDS})
-        self.session.info.setdefault(_CHAIN_HEADS, {})[self.card.id] = row.hash
-        self.session.add(row)
-        return row
+        row["prev_hash"] = self._chain_head(run)
+        row["hash"] = chain.row_hash(row["prev_hash"], row)
+        self.session.info.setdefault(_CHAIN_HEADS, {})[self.card.id] = row["hash"]
+        # Insert-only, never read back here: a row on the transaction's connection, not an ORM object to flush.
+        inserted = self.session.connection().execute(_TIMELINE_INSERT, row)
+        return TimelineEvent(id=inserted.inserted_primary_key[0], **row)
 
     def _chain_head(self, run: ProcessRun | None) -> str:
         """The hash of the card's newest timeline row, its run and card locked first (concurrent appends queue).
@@ -71,15 +79,21 @@ class NoticeWriter:
         if self.card.id in heads:
             return heads[self.card.id]
         with self.session.no_autoflush:
-            run_id = run.id if run is not None else self.card.current_run_id
-            if run_id is not None:
-                self.session.execute(select(ProcessRun.id).where(ProcessRun.id == run_id).with_for_update())
-            # FOR NO KEY UPDATE (PostgreSQL), like the card's own UPDATEs: appenders queue, while rows that merely
-            # refer to the card (KEY SHARE, e.g. a new attachment before its timeline row) do not deadlock with it.
-            self.session.execute(select(Card.id).where(Card.id == self.card.id).with_for_update(key_share=True))
+            # SQLite: the write transaction's BEGIN IMMEDIATE already serialises every appender (and renders no
+            # FOR UPDATE), so the locks below are PostgreSQL's only; a run the engine locked is not locked twice.
+            if self.session.get_bind().dialect.name != "sqlite":
+                self._lock_run_and_card(run)
             head = self.session.scalar(select(TimelineEvent.hash).where(TimelineEvent.card_id == self.card.id)
                                        .order_by(TimelineEvent.id.desc()).limit(1))
         return head or chain.GENESIS
+
+    def _lock_run_and_card(self, run: ProcessRun | None) -> None:
+        run_id = run.id if run is not None else self.card.current_run_id
+        if run_id is not None and run_id not in self.session.info.get(LOCKED_RUNS, ()):
+            self.session.execute(select(ProcessRun.id).where(ProcessRun.id == run_id).with_for_update())
+        # FOR NO KEY UPDATE (PostgreSQL), like the card's own UPDATEs: appenders queue, while rows that merely
+        # refer to the card (KEY SHARE, e.g. a new attachment before its timeline row) do not deadlock with it.
+        self.session.execute(select(Card.id).where(Card.id == self.card.id).with_for_update(key_share=True))
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -189,7 +203,8 @@ class NoticeWriter:
     def _send(self, user_id: int, kind: str, key: str, *, task: Task | None = None,
               title: Text | None = None, stage_title: Text | None = None, payload: dict | None = None,
               **extra) -> None:
-        recipient = self.session.get(User, user_id)
+        # A message needs the recipient's locale and chat, not his roles (loaded only if asked for).
+        recipient = self.session.get(User, user_id, options=(lazyload(User.role_rows),))
         if recipient is None or not recipient.active:
             return
         process = self.context.rulebook.process(self.card.kind)

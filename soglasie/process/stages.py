@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from soglasie.errors import ValidationError
 from soglasie.models import Card, ProcessRun, Task, User
@@ -38,20 +38,24 @@ def enter_stage(session: Session, context: ProcessContext, writer: NoticeWriter,
         writer.finished(run, process)
         return
     writer.timeline(run, None, "stage_entered", stage=stage_id)
-    create_missing_tasks(session, context, writer, process, run, now)
+    # A route names each stage once (and the documents side stage returns by `set_stage`): nothing exists yet.
+    create_missing_tasks(session, context, writer, process, run, now, existing=frozenset())
 
 
 def create_missing_tasks(session: Session, context: ProcessContext, writer: NoticeWriter,
-                         process: ProcessDefinition, run: ProcessRun, now: dt.datetime) -> int:
+                         process: ProcessDefinition, run: ProcessRun, now: dt.datetime,
+                         existing: frozenset[str] | None = None) -> int:
     """Create the tasks of the run's current stage that do not exist yet; returns how many.
 
     A task whose assignee cannot be resolved (say, nobody has the chief accountant role) is
     left out, the admins are told once, and a later sweep creates it when someone can take it.
+    `existing` (the kinds already there) spares the query when the caller knows it.
     """
     stage = process.stage(run.stage)
     card = session.get(Card, run.card_id)
-    initiator = session.get(User, card.initiator_id)
-    existing = set(session.scalars(select(Task.kind).where(Task.run_id == run.id, Task.stage == stage.id)))
+    initiator = session.get(User, card.initiator_id, options=(lazyload(User.role_rows),))  # roles not needed
+    if existing is None:
+        existing = set(session.scalars(select(Task.kind).where(Task.run_id == run.id, Task.stage == stage.id)))
     created = 0
     for definition in stage.tasks:
         if definition.kind in existing:

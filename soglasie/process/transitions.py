@@ -110,7 +110,13 @@ def _decide_task(step: Step, outcome: str, comment: str | None) -> None:
 
 
 def _document_version(step: Step) -> dict:
-    """{"version": N} of the document being decided on, for cards that keep versions."""
+    """{"version": N} of the document being decided on, for cards that keep versions.
+
+    Only a versioned document has version rows (soglasie.services.documents): other cards skip the query.
+    """
+    spec = step.process.card.document
+    if spec is None or not spec.versioned:
+        return {}
     number = step.session.scalar(
         select(func.max(ContractVersion.number)).where(ContractVersion.card_id == step.card.id))
     return {"version": number} if number else {}
@@ -325,7 +331,12 @@ def _cancel_open_tasks(step: Step) -> None:
 def _advance_if_stage_done(step: Step) -> None:
     """When every task of the stage is done, move to the next stage of the run's route."""
     run = step.run
-    if _open_tasks(step, run.stage):
+    # The engine counted the stage's other open tasks with the task, under the lock; an approval or a
+    # completion opens or closes no other task before it gets here. Else ask the database.
+    if step.other_open_tasks is not None and step.task is not None and step.task.stage == run.stage:
+        if step.other_open_tasks:
+            return
+    elif _open_tasks(step, run.stage):
         return
     route = list(run.route)
     position = route.index(run.stage)
