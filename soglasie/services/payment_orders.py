@@ -21,7 +21,7 @@ from soglasie.errors import PermissionDenied, ValidationError
 from soglasie.i18n import _
 from soglasie.invoices import payment_purpose
 from soglasie.models import Card, CompanyAccount, PaymentOrder, ProcessRun, User
-from soglasie.process.notices import NoticeWriter
+from soglasie.process.notices import NoticeWriter, prime_chain_heads
 from soglasie.rulebook.model import RuleBook
 from soglasie.services.common import load_actor, process_context
 from soglasie.services.company import load_company, paying_account
@@ -82,6 +82,7 @@ def export_orders(core: Core, actor_id: int, ids, now: dt.datetime) -> ExportFil
         repeat = any(order.export_count > 1 for order in orders.values())
         data = _file(session, cards, orders, day)  # encoding refusals raise here, before anything is kept
         context = process_context(core)
+        prime_chain_heads(session, [card.id for card in cards])  # the timeline rows' locks and heads, set-based
         for card in cards:
             _note_export(NoticeWriter(session, context, card, now), card, actor, orders[card.id])
         name = f"payment-orders-{day:%Y%m%d-%H%M%S}{'-repeat' if repeat else ''}.txt"
