@@ -19,16 +19,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.bank_exchange import REQUEST_MARK, StatementDocument, parse_amount, read_statement
+from soglasie.bank_exchange import REQUEST_MARK, Statement, StatementDocument, parse_amount, read_statement
 from soglasie.core import Core
-from soglasie.errors import PermissionDenied, ValidationError
+from soglasie.errors import Conflict, PermissionDenied, ValidationError
 from soglasie.i18n import _
-from soglasie.models import OPEN_STATUSES, Attachment, Card, Counterparty, Task, User
+from soglasie.models import OPEN_STATUSES, Attachment, Card, Counterparty, PaymentOrder, Task, User
 from soglasie.process import permissions
 from soglasie.process.definitions import task_definition
 from soglasie.process.engine import Command, execute
 from soglasie.process.notices import CHUNK, prime_chain_heads
 from soglasie.services.common import load_actor, process_context
+from soglasie.services.company import load_company, paying_account
 from soglasie.services.payment_orders import payment_stage_cards
 
 PURPOSE = "bank_statement"  # the attachment purpose of a statement confirming a payment
@@ -74,9 +75,13 @@ def import_statement(core: Core, actor_id: int | None, data: bytes, filename: st
         waiting = {card.id: card for card in payment_stage_cards(session, core.rulebook)}
         confirmed = set(session.scalars(select(Attachment.card_id).where(Attachment.purpose == PURPOSE)))
         by_details = _details_index(session, waiting, outgoing)
+        paid_from = _paying_accounts(session, core.rulebook, waiting)
         matches = []
         for document in outgoing:
-            card_id = _classify(document, waiting, by_details, confirmed, report)
+            payer = _payer_account(statement, document)
+            mine = waiting if payer is None else {card_id: card for card_id, card in waiting.items()
+                                                  if paid_from[card_id] in (None, payer)}
+            card_id = _classify(document, mine, by_details, confirmed, report)
             if card_id is not None:
                 confirmed.add(card_id)
                 matches.append((waiting[card_id], document))
@@ -111,7 +116,7 @@ def _classify(document: StatementDocument, waiting: dict[int, Card], by_details:
         else:
             report.unmatched.append(_entry(document, line=document.line))
         return None
-    fits = by_details.get(_payee_key(document), [])
+    fits = [card_id for card_id in by_details.get(_payee_key(document), []) if card_id in waiting]
     open_fits = [card_id for card_id in fits if card_id not in confirmed]
     if len(open_fits) == 1:
         report.matched.append(_entry(document, request_id=open_fits[0]))
@@ -123,6 +128,28 @@ def _classify(document: StatementDocument, waiting: dict[int, Card], by_details:
     else:
         report.unmatched.append(_entry(document, line=document.line))
     return None
+
+
+def _payer_account(statement: Statement, document: StatementDocument) -> str | None:
+    """The account the document was paid from: its payer's, else the statement's (None: not named)."""
+    values = document.values
+    return values.get("ПлательщикСчет") or values.get("ПлательщикРасчСчет") or statement.header.get("РасчСчет") \
+        or next((section["РасчСчет"] for section in statement.accounts if section.get("РасчСчет")), None)
+
+
+def _paying_accounts(session: Session, rulebook, waiting: dict[int, Card]) -> dict[int, str | None]:
+    """Each waiting request's paying account number (`paying_account`); None when it cannot be told (no
+    requisites yet), and then any statement may match it, as before accounts were chosen by rules."""
+    orders = {order.card_id: order for order in session.scalars(
+        select(PaymentOrder).where(PaymentOrder.card_id.in_(list(waiting))))} if waiting else {}
+    company = load_company(session)
+    accounts: dict[int, str | None] = {}
+    for card_id, card in waiting.items():
+        try:
+            accounts[card_id] = paying_account(session, rulebook, card, company, orders.get(card_id)).account
+        except Conflict:
+            accounts[card_id] = None
+    return accounts
 
 
 def _payee_key(document: StatementDocument) -> tuple[str, str, Decimal]:
