@@ -97,9 +97,36 @@ def run_check(args) -> int:
             print(f"in force instead: the last good rules version {stored.version}, stored in the database "
                   f"(went live {stored.went_live_at.isoformat()}); processes run on it until the files are fixed")
         return EXIT_INVALID_RULES
+    unknown = _unknown_accounts(args, rulebook)
+    if unknown:
+        for problem in unknown:
+            print(problem)
+        print(f"rules check: {len(unknown)} error(s)", file=sys.stderr)
+        return EXIT_INVALID_RULES
     print(f"OK: rules version {rulebook.version} ({len(rulebook.files)} files)")
     _warn_next_year(rulebook.calendar, args)
     return EXIT_OK
+
+
+def _unknown_accounts(args, rulebook) -> list:
+    """`paying_account:` rules naming an account the company does not have, checked against the configured
+    database when DIR is the configured rules directory (accounts are company data, not rule-file data).
+
+    Without a database to read (none yet, another directory checked) the files' own check stands.
+    """
+    from soglasie.db import Database  # noqa: PLC0415 - only when a database is there
+    from soglasie.services.company import unknown_paying_accounts  # noqa: PLC0415
+    from soglasie.settings import Settings  # noqa: PLC0415
+
+    try:
+        settings = Settings.from_env()
+        if rules_dir(args).resolve() != settings.rules_dir.resolve() or not _database_exists(settings):
+            return []
+        database = Database.from_url(settings.database_url)
+        with database.read() as session:
+            return unknown_paying_accounts(session, rulebook)
+    except Exception:  # noqa: BLE001 - no readable requisites: the files' own check stands
+        return []
 
 
 def _last_stored(args):

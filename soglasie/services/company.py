@@ -17,6 +17,7 @@ from soglasie.errors import Conflict, PermissionDenied, ValidationError
 from soglasie.i18n import _
 from soglasie.models import Card, Company, CompanyAccount, PaymentOrder
 from soglasie.process.facts import card_facts
+from soglasie.rulebook.errors import RuleFileError
 from soglasie.rulebook.model import RuleBook
 from soglasie.rulebook.routing import paying_account_rule
 from soglasie.services.common import load_actor
@@ -168,6 +169,20 @@ def check_paying_account(session: Session, rulebook: RuleBook, card: Card) -> No
     company = load_company(session)
     if company is not None and company.accounts and rulebook.process(card.kind).paying_account:
         paying_account(session, rulebook, card, company)
+
+
+def unknown_paying_accounts(session: Session, rulebook: RuleBook) -> list[RuleFileError]:
+    """`file:line` errors for `paying_account:` rules naming an account the company does not have
+    (none before the requisites are entered: there is nothing to check against yet)."""
+    company = load_company(session)
+    if company is None:
+        return []
+    known = {row.account for row in company.accounts}
+    return [RuleFileError(process.source, rule.line,
+                          f"paying account {rule.account!r} is not among the company's accounts "
+                          f"({', '.join(sorted(known))})")
+            for process in rulebook.processes.values() for rule in process.paying_account
+            if rule.account not in known]
 
 
 def account_view(account: CompanyAccount) -> dict:
