@@ -6,6 +6,8 @@ company's second account; every other request is paid from the default one.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -105,3 +107,35 @@ def test_rules_naming_an_unknown_account_are_reported_with_file_and_line(core, u
         problems = company.unknown_paying_accounts(session, core.rulebook)
     assert [(problem.path.endswith("payment.yaml"), problem.line > 0) for problem in problems] == [(True, True)]
     assert f"paying account '{SECOND}' is not among the company's accounts ({DEFAULT})" in str(problems[0])
+
+
+def _cli_env(monkeypatch, settings) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SOGLASIE_RULES_DIR", str(settings.rules_dir))
+    monkeypatch.setenv("SOGLASIE_DATA_DIR", str(settings.data_dir))
+
+
+def test_rules_simulate_shows_the_chosen_account(core, settings, monkeypatch, capsys):
+    from soglasie.cli import main
+
+    _cli_env(monkeypatch, settings)
+    argv = ["rules", "simulate", "--process", "payment", "--created-at", "2026-12-07T10:00", "--amount", "5000",
+            "--cost-item", "LOGISTICS", "--json"]
+    assert main(argv) == 0
+    last = json.loads(capsys.readouterr().out)[-1]
+    assert (last["kind"], last["account"]) == ("paying_account", SECOND) and last["rule"].startswith("payment.yaml:")
+    assert main(argv[:-1]) == 0
+    assert f"paying account {SECOND} (payment.yaml:" in capsys.readouterr().out
+    assert main([*argv[:-2], "PACK"]) == 0  # no rule matches: the default account, no row
+    assert "paying account" not in capsys.readouterr().out
+
+
+def test_rules_check_refuses_an_account_the_company_does_not_have(core, users, settings, monkeypatch, capsys):
+    from soglasie.cli import main
+
+    _cli_env(monkeypatch, settings)
+    assert main(["rules", "check"]) == 0
+    requisites_without_the_second_account(core, users)
+    assert main(["rules", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "payment.yaml:" in out and f"paying account '{SECOND}' is not among the company's accounts" in out

@@ -219,7 +219,7 @@ def run_simulate(args) -> int:
     except SQLAlchemyError as error:
         raise BadInput(f"cannot read the org structure from the database ({type(error).__name__}); "
                         "has `soglasie init` been run?") from None
-    rows = ([budget] if budget else []) + rows  # the budget row first, then the duplicate row, then the events
+    rows = ([budget] if budget else []) + rows + _paying_account_row(rulebook, args.process, created_at, facts)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     else:
@@ -227,9 +227,25 @@ def run_simulate(args) -> int:
             if row["kind"] == "duplicate":
                 print(f"{row['at']}  duplicate   {row['level']}: {_numbers(row['duplicates']) or 'none'}")
                 continue
+            if row["kind"] == "paying_account":
+                print(f"{row['at']}  paying account {row['account']} ({row['rule']})")
+                continue
             print(_budget_text(row) if row["kind"] == "budget" else
                   f"{row['at']}  {row['kind']:<10}  {row['stage']:<16}  {row['to'] or '(nobody)'}")
     return EXIT_OK
+
+
+def _paying_account_row(rulebook, process_id: str, created_at: dt.datetime, facts: dict) -> list[dict]:
+    """The `paying_account:` rule the card would match, last: `{"at", "kind": "paying_account", "stage": null,
+    "to": null, "account", "rule": "file:line"}`; none when no rule matches (the default account pays)."""
+    from soglasie.rulebook.routing import paying_account_rule  # noqa: PLC0415
+
+    process = rulebook.process(process_id)
+    rule = paying_account_rule(process, facts)
+    if rule is None:
+        return []
+    return [{"at": created_at.isoformat(), "kind": "paying_account", "stage": None, "to": None,
+             "account": rule.account, "rule": f"{Path(process.source).name}:{rule.line}"}]
 
 
 def _numbers(ids: list[int]) -> str:
