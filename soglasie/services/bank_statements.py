@@ -76,18 +76,31 @@ def import_statement(core: Core, actor_id: int | None, data: bytes, filename: st
         confirmed = set(session.scalars(select(Attachment.card_id).where(Attachment.purpose == PURPOSE)))
         by_details = _details_index(session, waiting, outgoing)
         paid_from = _paying_accounts(session, core.rulebook, waiting)
-        matches = []
-        for document in outgoing:
-            payer = _payer_account(statement, document)
-            mine = waiting if payer is None else {card_id: card for card_id, card in waiting.items()
-                                                  if paid_from[card_id] in (None, payer)}
-            card_id = _classify(document, mine, by_details, confirmed, report)
-            if card_id is not None:
-                confirmed.add(card_id)
-                matches.append((waiting[card_id], document))
+        matches = _match(statement, outgoing, waiting, by_details, paid_from, confirmed, report)
         if matches:
             _confirm_all(session, core, actor, matches, data, filename, now)
         return report.as_dict()
+
+
+def _match(statement: Statement, outgoing: list[StatementDocument], waiting: dict[int, Card],
+           by_details: dict[tuple, list[int]], paid_from: dict[int, str | None], confirmed: set[int],
+           report: Report) -> list[tuple[Card, StatementDocument]]:
+    """Classify every document (the report's lists) in memory; the (request, document) pairs to confirm.
+
+    A document matches only requests paid from the account it was paid from (`_payer_account`).
+    """
+    by_payer: dict[str | None, dict[int, Card]] = {None: waiting}
+    matches = []
+    for document in outgoing:
+        payer = _payer_account(statement, document)
+        if payer not in by_payer:
+            by_payer[payer] = {card_id: card for card_id, card in waiting.items()
+                               if paid_from[card_id] in (None, payer)}
+        card_id = _classify(document, by_payer[payer], by_details, confirmed, report)
+        if card_id is not None:
+            confirmed.add(card_id)
+            matches.append((waiting[card_id], document))
+    return matches
 
 
 def _require_uploader(actor: User) -> User:
