@@ -24,8 +24,10 @@ from tests.support.files import pdf_bytes
 # transition → the most statements it may send, per backend (the figures measured when the path was slimmed)
 CEILINGS = {
 # (before the lean path, SQLite: 24 / 28 / 35 / 16 / 24). The target: an approval in at most 12 on SQLite.
-    "sqlite": {"file": 19, "head approval": 12, "finance approval": 17, "complete": 6, "complete, paid": 10},
-    "postgresql": {"file": 21, "head approval": 18, "finance approval": 23, "complete": 12, "complete, paid": 16},
+# Filing also checks the fixture's `paying_account:` rule against the company's accounts (3 statements: the
+# company, its accounts, the card's facts); a process without such rules files in 19 / 21.
+    "sqlite": {"file": 22, "head approval": 12, "finance approval": 17, "complete": 6, "complete, paid": 10},
+    "postgresql": {"file": 24, "head approval": 18, "finance approval": 23, "complete": 12, "complete, paid": 16},
 }
 
 

@@ -97,9 +97,36 @@ def run_check(args) -> int:
             print(f"in force instead: the last good rules version {stored.version}, stored in the database "
                   f"(went live {stored.went_live_at.isoformat()}); processes run on it until the files are fixed")
         return EXIT_INVALID_RULES
+    unknown = _unknown_accounts(args, rulebook)
+    if unknown:
+        for problem in unknown:
+            print(problem)
+        print(f"rules check: {len(unknown)} error(s)", file=sys.stderr)
+        return EXIT_INVALID_RULES
     print(f"OK: rules version {rulebook.version} ({len(rulebook.files)} files)")
     _warn_next_year(rulebook.calendar, args)
     return EXIT_OK
+
+
+def _unknown_accounts(args, rulebook) -> list:
+    """`paying_account:` rules naming an account the company does not have, checked against the configured
+    database when DIR is the configured rules directory (accounts are company data, not rule-file data).
+
+    Without a database to read (none yet, another directory checked) the files' own check stands.
+    """
+    from soglasie.db import Database  # noqa: PLC0415 - only when a database is there
+    from soglasie.services.company import unknown_paying_accounts  # noqa: PLC0415
+    from soglasie.settings import Settings  # noqa: PLC0415
+
+    try:
+        settings = Settings.from_env()
+        if rules_dir(args).resolve() != settings.rules_dir.resolve() or not _database_exists(settings):
+            return []
+        database = Database.from_url(settings.database_url)
+        with database.read() as session:
+            return unknown_paying_accounts(session, rulebook)
+    except Exception:  # noqa: BLE001 - no readable requisites: the files' own check stands
+        return []
 
 
 def _last_stored(args):
@@ -192,7 +219,7 @@ def run_simulate(args) -> int:
     except SQLAlchemyError as error:
         raise BadInput(f"cannot read the org structure from the database ({type(error).__name__}); "
                         "has `soglasie init` been run?") from None
-    rows = ([budget] if budget else []) + rows  # the budget row first, then the duplicate row, then the events
+    rows = ([budget] if budget else []) + rows + _paying_account_row(rulebook, args.process, created_at, facts)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     else:
@@ -200,9 +227,25 @@ def run_simulate(args) -> int:
             if row["kind"] == "duplicate":
                 print(f"{row['at']}  duplicate   {row['level']}: {_numbers(row['duplicates']) or 'none'}")
                 continue
+            if row["kind"] == "paying_account":
+                print(f"{row['at']}  paying account {row['account']} ({row['rule']})")
+                continue
             print(_budget_text(row) if row["kind"] == "budget" else
                   f"{row['at']}  {row['kind']:<10}  {row['stage']:<16}  {row['to'] or '(nobody)'}")
     return EXIT_OK
+
+
+def _paying_account_row(rulebook, process_id: str, created_at: dt.datetime, facts: dict) -> list[dict]:
+    """The `paying_account:` rule the card would match, last: `{"at", "kind": "paying_account", "stage": null,
+    "to": null, "account", "rule": "file:line"}`; none when no rule matches (the default account pays)."""
+    from soglasie.rulebook.routing import paying_account_rule  # noqa: PLC0415
+
+    process = rulebook.process(process_id)
+    rule = paying_account_rule(process, facts)
+    if rule is None:
+        return []
+    return [{"at": created_at.isoformat(), "kind": "paying_account", "stage": None, "to": None,
+             "account": rule.account, "rule": f"{Path(process.source).name}:{rule.line}"}]
 
 
 def _numbers(ids: list[int]) -> str:

@@ -270,6 +270,15 @@ class RoutingRule:
 
 
 @dataclass(frozen=True)
+class PayingAccountRule:
+    """When `when` holds, the company's account `account` (20 digits) pays the card; the first match wins."""
+
+    when: Condition
+    account: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class ValidationRule:
     """When `when` holds, warn (the card is saved, the warning shown) or block (refused)."""
 
@@ -334,6 +343,7 @@ class ProcessDefinition:
     source: str = ""  # file path
     duplicates: DuplicatePolicy | None = None  # the duplicate-invoice check; None: not compared
     budget: BudgetPolicy | None = None  # None: the process's cards are not checked against budgets
+    paying_account: tuple[PayingAccountRule, ...] = ()  # none matching (or none): the default account pays
 
     def has_stage(self, stage_id: str) -> bool:
         """Whether `stage_id` is a stage of this process (declared, terminal or a side stage)."""

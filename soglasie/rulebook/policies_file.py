@@ -13,6 +13,7 @@ from soglasie.rulebook.model import (
     AssigneeRule,
     Condition,
     DeadlineRule,
+    PayingAccountRule,
     RoutingRule,
     SlaEvent,
     SlaPolicy,
@@ -174,6 +175,27 @@ def read_routing(reader: Reader, node: Node, stages: Mapping[str, StageDefinitio
         if len(reader.errors) == before:
             rules.append(RoutingRule(name=name, when=when, add_stages=added, assignees=assignees,
                                      line=line_of(item)))
+    return rules
+
+
+def read_paying_account(reader: Reader, node: Node) -> list[PayingAccountRule]:
+    """The `paying_account:` section: ordered `when`/`account` entries choosing the company's paying account.
+
+    The account is a 20-digit settlement account; whether the company has it is company data,
+    checked against the database by `rules check` and when a request is filed.
+    """
+    rules = []
+    for item in reader.sequence(node, "paying_account") or ():
+        fields = reader.mapping(item, "a paying account rule", required=("when", "account"))
+        if fields is None or not fields.keys() >= {"when", "account"}:
+            continue
+        before = len(reader.errors)
+        when = read_condition(reader, fields["when"], "when")
+        account = reader.text(fields["account"], "account")
+        if account is not None and not (len(account) == 20 and account.isdigit()):
+            reader.error(fields["account"], f"account {account!r} is not a 20-digit settlement account")
+        if len(reader.errors) == before:
+            rules.append(PayingAccountRule(when=when, account=account, line=line_of(fields["account"])))
     return rules
 
 

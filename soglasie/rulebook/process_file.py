@@ -25,6 +25,7 @@ from soglasie.rulebook.model import (
 from soglasie.rulebook.policies_file import (
     read_assignee,
     read_deadlines,
+    read_paying_account,
     read_routing,
     read_sla_policies,
     read_validations,
@@ -32,7 +33,8 @@ from soglasie.rulebook.policies_file import (
 from soglasie.rulebook.yamlnodes import Reader, did_you_mean, line_of
 
 _REQUIRED = ("process", "title", "nouns", "card", "portal", "api", "stages", "terminal")
-_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation", "duplicates", "budget", "analytics")
+_OPTIONAL = ("card_actions", "sla", "deadlines", "routing", "validation", "duplicates", "budget", "analytics",
+             "paying_account")
 _STAGE_KEYS = ("id", "title", "tasks")
 _TASK_KEYS = ("kind", "title", "assignee", "actions")
 _TASK_OPTIONAL = ("on_behalf", "requires_attachment", "memo", "deadline", "attachment_title")
@@ -64,6 +66,7 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
         if "duplicates" in fields else None
     budget = read_budget(reader, fields["budget"], None if stages_broken else stages, card) \
         if "budget" in fields else None
+    paying = read_paying_account(reader, fields["paying_account"]) if "paying_account" in fields else []
     analytics = read_analytics(reader, fields["analytics"]) if "analytics" in fields else AnalyticsSpec()
     if len(reader.errors) > before or terminal is None:
         return None
@@ -72,7 +75,7 @@ def read_process(reader: Reader, root: Node, minutes_per_day: int, source: str) 
         terminal_title=terminal[1], card_actions=actions, routing=tuple(routing),
         validations=tuple(validations), deadlines={k: v for k, v in deadlines.items() if v},
         nouns=nouns, card=card, portal_path=portal_path, api_path=api_path, source=source, duplicates=duplicates,
-        budget=budget, analytics=analytics,
+        budget=budget, analytics=analytics, paying_account=tuple(paying),
     )
 
 

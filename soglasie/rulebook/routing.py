@@ -10,7 +10,8 @@ import datetime as dt
 from typing import Any, Mapping
 
 from soglasie.rulebook.conditions import evaluate, normalize_facts
-from soglasie.rulebook.model import ProcessDefinition, RouteDecision, RoutingRule, RuleBook, ValidationRule
+from soglasie.rulebook.model import (PayingAccountRule, ProcessDefinition, RouteDecision, RoutingRule, RuleBook,
+                                     ValidationRule)
 
 
 def process_rules(process: ProcessDefinition) -> tuple[RoutingRule | ValidationRule, ...]:
@@ -63,3 +64,15 @@ def decide_reference(rulebook: RuleBook, process_id: str, facts: Mapping[str, An
     normalized = card_facts(process_id, facts)
     matched = {rule.name for rule in process_rules(process) if evaluate(rule.when.tree, normalized)}
     return assemble_decision(rulebook, process, matched)
+
+
+def paying_account_rule(process: ProcessDefinition, facts: Mapping[str, Any]) -> PayingAccountRule | None:
+    """The first `paying_account:` rule whose condition holds for the card's facts (None: the default account).
+
+    Evaluated by the plain-Python evaluator of the same condition language: the choice is one
+    ordered lookup with nothing to chain, so it needs no durable-rules ruleset of its own.
+    """
+    if not process.paying_account:
+        return None
+    normalized = card_facts(process.id, facts)
+    return next((rule for rule in process.paying_account if evaluate(rule.when.tree, normalized)), None)

@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soglasie.bank_exchange import REQUEST_MARK, StatementDocument, parse_amount, read_statement
+from soglasie.bank_exchange import REQUEST_MARK, Statement, StatementDocument, parse_amount, read_statement
 from soglasie.core import Core
-from soglasie.errors import PermissionDenied, ValidationError
+from soglasie.errors import Conflict, PermissionDenied, ValidationError
 from soglasie.i18n import _
-from soglasie.models import Attachment, Card, Counterparty, ProcessRun, Task, User
+from soglasie.models import OPEN_STATUSES, Attachment, Card, Counterparty, PaymentOrder, Task, User
 from soglasie.process import permissions
 from soglasie.process.definitions import task_definition
 from soglasie.process.engine import Command, execute
+from soglasie.process.notices import CHUNK, prime_chain_heads
 from soglasie.services.common import load_actor, process_context
+from soglasie.services.company import load_company, paying_account
 from soglasie.services.payment_orders import payment_stage_cards
 
 PURPOSE = "bank_statement"  # the attachment purpose of a statement confirming a payment
@@ -53,6 +56,9 @@ def import_statement(core: Core, actor_id: int | None, data: bytes, filename: st
     """Read the statement and confirm the requests it pays; one transaction, nothing written on any error.
 
     `actor_id` None: the bank-inbox job (no user uploads), each task completed in its assignee's name.
+    The batch is set-based up to the engine: the candidates, their payees, confirmation tasks and
+    assignees are read in a few queries and matched in memory, the statement is stored once and
+    referenced by every attachment row; then each match is one engine transition (`_confirm_all`).
     """
     if actor_id is not None:
         with core.db.read() as session:
@@ -68,17 +74,33 @@ def import_statement(core: Core, actor_id: int | None, data: bytes, filename: st
         actor = _require_uploader(load_actor(session, actor_id)) if actor_id is not None else None
         waiting = {card.id: card for card in payment_stage_cards(session, core.rulebook)}
         confirmed = set(session.scalars(select(Attachment.card_id).where(Attachment.purpose == PURPOSE)))
-        matches = []
-        for document in outgoing:
-            card_id = _classify(session, document, waiting, confirmed, report)
-            if card_id is not None:
-                confirmed.add(card_id)
-                matches.append((waiting[card_id], document))
+        by_details = _details_index(session, waiting, outgoing)
+        paid_from = _paying_accounts(session, core.rulebook, waiting)
+        matches = _match(statement, outgoing, waiting, by_details, paid_from, confirmed, report)
         if matches:
-            stored = core.store.save_typed(data, filename or "statement.txt", "text/plain")
-            for card, document in matches:
-                _confirm(session, core, actor, card, document, stored, now)
+            _confirm_all(session, core, actor, matches, data, filename, now)
         return report.as_dict()
+
+
+def _match(statement: Statement, outgoing: list[StatementDocument], waiting: dict[int, Card],
+           by_details: dict[tuple, list[int]], paid_from: dict[int, str | None], confirmed: set[int],
+           report: Report) -> list[tuple[Card, StatementDocument]]:
+    """Classify every document (the report's lists) in memory; the (request, document) pairs to confirm.
+
+    A document matches only requests paid from the account it was paid from (`_payer_account`).
+    """
+    by_payer: dict[str | None, dict[int, Card]] = {None: waiting}
+    matches = []
+    for document in outgoing:
+        payer = _payer_account(statement, document)
+        if payer not in by_payer:
+            by_payer[payer] = {card_id: card for card_id, card in waiting.items()
+                               if paid_from[card_id] in (None, payer)}
+        card_id = _classify(document, by_payer[payer], by_details, confirmed, report)
+        if card_id is not None:
+            confirmed.add(card_id)
+            matches.append((waiting[card_id], document))
+    return matches
 
 
 def _require_uploader(actor: User) -> User:
@@ -93,8 +115,8 @@ def _entry(document: StatementDocument, **extra) -> dict:
             "amount": f"{parse_amount(document.values['Сумма'], document.line):.2f}", **extra}
 
 
-def _classify(session: Session, document: StatementDocument, waiting: dict[int, Card], confirmed: set[int],
-              report: Report) -> int | None:
+def _classify(document: StatementDocument, waiting: dict[int, Card], by_details: dict[tuple, list[int]],
+              confirmed: set[int], report: Report) -> int | None:
     """Put the document in its list; the id of the request it confirms now, if any."""
     mark = REQUEST_MARK.search(document.values.get("НазначениеПлатежа", ""))
     if mark is not None:
@@ -107,7 +129,7 @@ def _classify(session: Session, document: StatementDocument, waiting: dict[int, 
         else:
             report.unmatched.append(_entry(document, line=document.line))
         return None
-    fits = _by_details(session, document, waiting)
+    fits = [card_id for card_id in by_details.get(_payee_key(document), []) if card_id in waiting]
     open_fits = [card_id for card_id in fits if card_id not in confirmed]
     if len(open_fits) == 1:
         report.matched.append(_entry(document, request_id=open_fits[0]))
@@ -121,41 +143,98 @@ def _classify(session: Session, document: StatementDocument, waiting: dict[int, 
     return None
 
 
-def _by_details(session: Session, document: StatementDocument, waiting: dict[int, Card]) -> list[int]:
-    """Requests at the payment stage to the payee's INN and account, of exactly the amount."""
+def _payer_account(statement: Statement, document: StatementDocument) -> str | None:
+    """The account the document was paid from: its payer's, else the statement's (None: not named)."""
     values = document.values
-    amount = parse_amount(values["Сумма"], document.line)
-    inn, account = values.get("ПолучательИНН", ""), values.get("ПолучательСчет") or values.get("ПолучательРасчСчет")
-    parties = {row.id for row in session.scalars(select(Counterparty).where(Counterparty.inn == inn,
-                                                                           Counterparty.account == account))}
-    return [card.id for card in waiting.values() if card.counterparty_id in parties and card.amount == amount]
+    return values.get("ПлательщикСчет") or values.get("ПлательщикРасчСчет") or statement.header.get("РасчСчет") \
+        or next((section["РасчСчет"] for section in statement.accounts if section.get("РасчСчет")), None)
 
 
-def _confirmation_task(session: Session, core: Core, card: Card) -> Task | None:
-    """The open task of the payment stage whose rule file asks for the bank's confirmation (requires_attachment)."""
-    run = session.get(ProcessRun, card.current_run_id)
-    process = core.rulebook.process(run.process)
-    tasks = session.scalars(select(Task).where(Task.run_id == run.id, Task.stage == run.stage).order_by(Task.id))
-    return next((task for task in tasks if task.is_open and task_definition(process, task).requires_attachment),
-                None)
+def _paying_accounts(session: Session, rulebook, waiting: dict[int, Card]) -> dict[int, str | None]:
+    """Each waiting request's paying account number (`paying_account`); None when it cannot be told (no
+    requisites yet), and then any statement may match it, as before accounts were chosen by rules."""
+    orders = {order.card_id: order for order in session.scalars(
+        select(PaymentOrder).where(PaymentOrder.card_id.in_(list(waiting))))} if waiting else {}
+    company = load_company(session)
+    accounts: dict[int, str | None] = {}
+    for card_id, card in waiting.items():
+        try:
+            accounts[card_id] = paying_account(session, rulebook, card, company, orders.get(card_id)).account
+        except Conflict:
+            accounts[card_id] = None
+    return accounts
 
 
-def _confirm(session: Session, core: Core, uploader: User | None, card: Card, document: StatementDocument, stored,
-             now: dt.datetime) -> None:
-    """Attach the statement to the confirmation task and complete it as the uploader (None: as its assignee)."""
-    task = _confirmation_task(session, core, card)
-    if task is None:
-        raise ValidationError(_("Request %(id)s has no open task waiting for the bank's confirmation.", id=card.id),
-                              "file", code="no_confirmation_task")
-    actor = uploader or session.get(User, task.assignee_id)
-    definition = task_definition(core.rulebook.process(card.kind), task)
-    refusal = permissions.task_refusal(actor, task, definition, "complete")
-    if refusal is not None:
-        raise refusal
-    session.add(Attachment(card_id=card.id, task_id=task.id, purpose=PURPOSE, sha256=stored.sha256, size=stored.size,
-                           content_type=stored.content_type, original_name=stored.original_name,
-                           comment=document.text, uploaded_by_id=actor.id, uploaded_at=now))
+def _payee_key(document: StatementDocument) -> tuple[str, str, Decimal]:
+    """The payee's INN, account and the amount: what identifies a request without its mark."""
+    values = document.values
+    account = values.get("ПолучательСчет") or values.get("ПолучательРасчСчет")
+    return values.get("ПолучательИНН", ""), account, parse_amount(values["Сумма"], document.line)
+
+
+def _details_index(session: Session, waiting: dict[int, Card], documents: list[StatementDocument]) -> dict:
+    """Requests at the payment stage by (payee INN, payee account, amount): one query for all the payees."""
+    inns = {_payee_key(document)[0] for document in documents}
+    parties = {row.id: (row.inn, row.account)
+               for row in session.scalars(select(Counterparty).where(Counterparty.inn.in_(inns)))} if inns else {}
+    index: dict[tuple, list[int]] = {}
+    for card in waiting.values():
+        if card.counterparty_id in parties:
+            index.setdefault((*parties[card.counterparty_id], card.amount), []).append(card.id)
+    return index
+
+
+def _confirmation_tasks(session: Session, core: Core, cards: list[Card]) -> dict[int, Task]:
+    """Each card's open task of the payment stage whose rule file asks for the bank's confirmation
+    (`requires_attachment`), read in one query per chunk of runs."""
+    runs = {card.current_run.id: card.current_run for card in cards}
+    found: dict[int, Task] = {}
+    ids = sorted(runs)
+    for start in range(0, len(ids), CHUNK):
+        tasks = session.scalars(select(Task).where(Task.run_id.in_(ids[start:start + CHUNK]),
+                                                   Task.status.in_(OPEN_STATUSES)).order_by(Task.id))
+        for task in tasks:
+            run = runs[task.run_id]
+            if task.stage == run.stage and task.card_id not in found and task.is_open and \
+                    task_definition(core.rulebook.process(run.process), task).requires_attachment:
+                found[task.card_id] = task
+    return found
+
+
+def _confirm_all(session: Session, core: Core, uploader: User | None, matches: list, data: bytes,
+                 filename: str | None, now: dt.datetime) -> None:
+    """Attach the statement to every match's confirmation task and complete each through the engine.
+
+    Every refusal is found before anything is written; the statement's bytes are stored once and
+    each attachment row refers to them by hash; the runs and cards are locked and their timeline
+    heads read in a few queries (`prime_chain_heads`), then each completion is one `execute` —
+    the one transition function, with its checks, timeline and outbox — in this one transaction.
+    """
+    tasks = _confirmation_tasks(session, core, [card for card, _document in matches])
+    assignees = {user.id: user for user in session.scalars(
+        select(User).where(User.id.in_({task.assignee_id for task in tasks.values()})))}
+    for card, _document in matches:
+        task = tasks.get(card.id)
+        if task is None:
+            raise ValidationError(_("Request %(id)s has no open task waiting for the bank's confirmation.",
+                                    id=card.id), "file", code="no_confirmation_task")
+        actor = uploader or assignees[task.assignee_id]
+        refusal = permissions.task_refusal(actor, task, task_definition(core.rulebook.process(card.kind), task),
+                                           "complete")
+        if refusal is not None:
+            raise refusal
+    stored = core.store.save_typed(data, filename or "statement.txt", "text/plain")
+    prime_chain_heads(session, [card.id for card, _document in matches])
+    for card, document in matches:
+        task = tasks[card.id]
+        session.add(Attachment(card_id=card.id, task_id=task.id, purpose=PURPOSE, sha256=stored.sha256,
+                               size=stored.size, content_type=stored.content_type,
+                               original_name=stored.original_name, comment=document.text,
+                               uploaded_by_id=(uploader or assignees[task.assignee_id]).id, uploaded_at=now))
     session.flush()
-    day = document.values["ДатаСписано"]
-    comment = _("Payment confirmed by the bank statement of %(date)s.", date=day).get(actor.locale)
-    execute(session, process_context(core), Command("complete", actor.id, now, task_id=task.id, comment=comment))
+    context = process_context(core)
+    for card, document in matches:
+        actor = uploader or assignees[tasks[card.id].assignee_id]
+        comment = _("Payment confirmed by the bank statement of %(date)s.",
+                    date=document.values["ДатаСписано"]).get(actor.locale)
+        execute(session, context, Command("complete", actor.id, now, task_id=tasks[card.id].id, comment=comment))

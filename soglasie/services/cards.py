@@ -20,6 +20,7 @@ from soglasie.nouns import lowercase_first
 from soglasie.process.engine import start_run
 from soglasie.rulebook.model import CardSpec, ProcessDefinition, RuleBook
 from soglasie.services.contract_links import check_payable_contract
+from soglasie.services.company import check_paying_account
 from soglasie.services.common import Created, Upload, load_actor, parse_deadline, process_context
 from soglasie.services.directory import add_counterparty, clean_counterparty, find_cost_item, find_counterparty
 from soglasie.services.documents import add_document_version
@@ -86,6 +87,7 @@ def create_card(core: Core, actor_id: int, now: dt.datetime, process_id: str, da
         session.flush()
         if checked is not None:
             _attach_document(session, process, card, actor, checked, values["comment"], now)
+        check_paying_account(session, core.rulebook, card)
         outcome = start_run(session, process_context(core), card, actor, now)
         if checked is not None:  # the bytes go to disk last, inside the transaction
             core.store.save(data.document.data, data.document.filename, data.document_field)

@@ -7,6 +7,8 @@ account is the default, the one that pays a request unless a routing rule names 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,10 @@ from soglasie.core import Core
 from soglasie.errors import Conflict, PermissionDenied, ValidationError
 from soglasie.i18n import _
 from soglasie.models import Card, Company, CompanyAccount, PaymentOrder
+from soglasie.process.facts import card_facts
+from soglasie.rulebook.errors import RuleFileError
+from soglasie.rulebook.model import RuleBook
+from soglasie.rulebook.routing import paying_account_rule
 from soglasie.services.common import load_actor
 from soglasie.validation import clean_bank_details, clean_corr_account, clean_inn, clean_kpp, clean_text
 
@@ -124,11 +130,62 @@ def _merge_accounts(session: Session, company: Company, accounts: list[CompanyAc
                                                                       new.is_default)
 
 
-def paying_account(session: Session, card: Card) -> CompanyAccount:
-    """The account that pays `card`: the company's default one (Conflict before the requisites are entered)."""
-    company = load_company(session)
-    default = next((row for row in company.accounts if row.is_default), None) if company else None
-    if default is None:
+def paying_account(session: Session, rulebook: RuleBook, card: Card, company: Company | None = None,
+                   order: PaymentOrder | None = None) -> CompanyAccount:
+    """The account that pays `card`: its payment order's once numbered (kept, whatever changes later);
+    before that the first matching `paying_account:` rule of its process, else the company's default.
+
+    Conflict before the requisites are entered, or when a rule names an account the company no longer has.
+    """
+    if order is not None:
+        return order.account
+    company = company or load_company(session)
+    if company is None or not company.accounts:
         raise Conflict(_("The company's requisites are not entered yet: the administrator enters them first."),
                        code="no_requisites")
-    return default
+    process = rulebook.process(card.kind)
+    rule = paying_account_rule(process, card_facts(session, card)) if process.paying_account else None
+    if rule is None:
+        return next(row for row in company.accounts if row.is_default)
+    chosen = next((row for row in company.accounts if row.account == rule.account), None)
+    if chosen is None:
+        raise Conflict(_("The rule at %(where)s chooses the paying account %(account)s, which is not among the "
+                         "company's accounts: the administrator adds it back or the rule is changed.",
+                         where=f"{rule_file(rulebook, card.kind)}:{rule.line}", account=rule.account),
+                       code="unknown_paying_account")
+    return chosen
+
+
+def rule_file(rulebook: RuleBook, process_id: str) -> str:
+    """The file name of a process's rule file, as `rules check` prints it."""
+    return Path(rulebook.process(process_id).source).name
+
+
+def check_paying_account(session: Session, rulebook: RuleBook, card: Card) -> None:
+    """At filing: a rule choosing an account the company does not have is refused now, not at the export.
+
+    Before the requisites are entered nothing is checked (the export asks for them).
+    """
+    company = load_company(session)
+    if company is not None and company.accounts and rulebook.process(card.kind).paying_account:
+        paying_account(session, rulebook, card, company)
+
+
+def unknown_paying_accounts(session: Session, rulebook: RuleBook) -> list[RuleFileError]:
+    """`file:line` errors for `paying_account:` rules naming an account the company does not have
+    (none before the requisites are entered: there is nothing to check against yet)."""
+    company = load_company(session)
+    if company is None:
+        return []
+    known = {row.account for row in company.accounts}
+    return [RuleFileError(process.source, rule.line,
+                          f"paying account {rule.account!r} is not among the company's accounts "
+                          f"({', '.join(sorted(known))})")
+            for process in rulebook.processes.values() for rule in process.paying_account
+            if rule.account not in known]
+
+
+def account_view(account: CompanyAccount) -> dict:
+    """The card's `paying_account` key: the account, its bank, whether it is the default one."""
+    return {"account": account.account, "bank_name": account.bank_name, "bik": account.bik,
+            "default": account.is_default}

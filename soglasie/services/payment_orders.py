@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from soglasie.bank_exchange import OrderDocument, Party, request_mark, write_orders
 from soglasie.core import Core
-from soglasie.errors import PermissionDenied, ValidationError
+from soglasie.errors import Conflict, PermissionDenied, ValidationError
 from soglasie.i18n import _
 from soglasie.invoices import payment_purpose
 from soglasie.models import Card, CompanyAccount, PaymentOrder, ProcessRun, User
-from soglasie.process.notices import NoticeWriter
+from soglasie.process.notices import NoticeWriter, prime_chain_heads
 from soglasie.rulebook.model import RuleBook
 from soglasie.services.common import load_actor, process_context
-from soglasie.services.company import load_company, paying_account
+from soglasie.services.company import account_view, load_company, paying_account
 
 PAYMENT_FLAG = "payment_details"  # the stage flag of the rule file that marks the payment stage
 EXPORT_ROLES = ("chief_accountant", "admin")
@@ -78,10 +78,11 @@ def export_orders(core: Core, actor_id: int, ids, now: dt.datetime) -> ExportFil
             raise PermissionDenied(_("Only the chief accountant exports payment orders."))
         cards = _cards_to_export(session, core.rulebook, wanted)
         day = now.astimezone(core.rulebook.calendar.tz)
-        orders = _orders_of(session, cards, actor, day)
+        orders = _orders_of(session, core.rulebook, cards, actor, day)
         repeat = any(order.export_count > 1 for order in orders.values())
         data = _file(session, cards, orders, day)  # encoding refusals raise here, before anything is kept
         context = process_context(core)
+        prime_chain_heads(session, [card.id for card in cards])  # the timeline rows' locks and heads, set-based
         for card in cards:
             _note_export(NoticeWriter(session, context, card, now), card, actor, orders[card.id])
         name = f"payment-orders-{day:%Y%m%d-%H%M%S}{'-repeat' if repeat else ''}.txt"
@@ -104,8 +105,10 @@ def _cards_to_export(session: Session, rulebook: RuleBook, wanted: list[int] | N
     return cards
 
 
-def _orders_of(session: Session, cards: list[Card], actor: User, day: dt.datetime) -> dict[int, PaymentOrder]:
-    """Each card's order: the existing one (its export counted again) or a new one with the year's next number."""
+def _orders_of(session: Session, rulebook: RuleBook, cards: list[Card], actor: User,
+               day: dt.datetime) -> dict[int, PaymentOrder]:
+    """Each card's order: the existing one (its export counted again) or a new one with the year's next number,
+    paid from the account the rules choose for the card (kept on the order from now on)."""
     ids = [card.id for card in cards]
     orders = {order.card_id: order for order in session.scalars(select(PaymentOrder)
                                                                 .where(PaymentOrder.card_id.in_(ids)))}
@@ -114,15 +117,29 @@ def _orders_of(session: Session, cards: list[Card], actor: User, day: dt.datetim
         order.exported_at, order.exported_by_id = day, actor.id
     last = session.scalar(select(func.max(PaymentOrder.number)).where(PaymentOrder.year == day.year)) or 0
     new = [card for card in cards if card.id not in orders]
-    account = paying_account(session, new[0]) if new else None  # the default account pays every request
+    company = load_company(session)
+    accounts = {card.id: paying_account(session, rulebook, card, company) for card in new}
+    _one_account(cards, {**{card_id: order.account for card_id, order in orders.items()}, **accounts})
     for card in new:
         last += 1
         orders[card.id] = PaymentOrder(card_id=card.id, year=day.year, number=last, date=day.date(),
-                                       account_id=account.id, exported_at=day,
+                                       account=accounts[card.id], exported_at=day,
                                        exported_by_id=actor.id, export_count=1)
         session.add(orders[card.id])
     session.flush()
     return orders
+
+
+def _one_account(cards: list[Card], accounts: dict[int, CompanyAccount]) -> None:
+    """One file is paid from one account (its header names it): requests paid from several are refused."""
+    groups: dict[str, list[int]] = {}
+    for card in cards:
+        groups.setdefault(accounts[card.id].account, []).append(card.id)
+    if len(groups) > 1:
+        listed = "; ".join(f"{account}: {', '.join(map(str, ids[:20]))}" for account, ids in sorted(groups.items()))
+        raise ValidationError(_("ids: the requests are paid from different accounts (%(groups)s); export each "
+                                "account's requests in a file of its own.", groups=listed), "ids",
+                              code="several_accounts")
 
 
 def order_purpose(card: Card) -> str:
@@ -148,11 +165,11 @@ def _payee(card: Card) -> Party:
 
 
 def _file(session: Session, cards: list[Card], orders: dict[int, PaymentOrder], day: dt.datetime) -> bytes:
-    """The file; all orders of one file are paid from one account (the first order's), as the header names one."""
+    """The file; all orders of one file are paid from one account (`_one_account`), as the header names one."""
     account = orders[cards[0].id].account
-    payers = {row.id: _payer(session, row) for row in {orders[card.id].account for card in cards}}
+    payer = _payer(session, account)
     documents = [OrderDocument(number=orders[card.id].number, date=orders[card.id].date, amount=card.amount,
-                               payer=payers[orders[card.id].account.id], payee=_payee(card),
+                               payer=payer, payee=_payee(card),
                                purpose=order_purpose(card)) for card in cards]
     return write_orders(documents, sender="Soglasie", account=account.account, created_at=day)
 
@@ -166,6 +183,16 @@ def _note_export(notices: NoticeWriter, card: Card, actor: User, order: PaymentO
 def order_view(session: Session, card: Card, tz) -> dict | None:
     """The card's `payment_order` key: {number, date, exported_at}, None before its first export."""
     return _order_json(session.scalar(select(PaymentOrder).where(PaymentOrder.card_id == card.id)), tz)
+
+
+def paying_account_view(session: Session, rulebook: RuleBook, card: Card) -> dict | None:
+    """The card's `paying_account` key: the order's account once exported, else the rules' choice now;
+    None before the requisites are entered or while a rule names an account the company no longer has."""
+    order = session.scalar(select(PaymentOrder).where(PaymentOrder.card_id == card.id))
+    try:
+        return account_view(paying_account(session, rulebook, card, order=order))
+    except Conflict:
+        return None
 
 
 def _order_json(order: PaymentOrder | None, tz) -> dict | None:

@@ -19,7 +19,7 @@ from soglasie.process.definitions import task_definition
 from soglasie.process.budgets import line_for
 from soglasie.process.engine import available_actions
 from soglasie.invoices import payment_purpose
-from soglasie.services.payment_orders import PAYMENT_FLAG, order_view
+from soglasie.services.payment_orders import PAYMENT_FLAG, order_view, paying_account_view
 from soglasie.process.duplicates import possible_duplicates
 from soglasie.process.facts import contract_committed
 from soglasie.rulebook.model import ProcessDefinition, RuleBook
@@ -123,6 +123,7 @@ def process_fields(session: Session, card: Card, rulebook: RuleBook) -> dict:
         fields["payment_purpose"] = purpose if purpose["ru"] is not None else None
     if process.stages_flagged(PAYMENT_FLAG):
         fields["payment_order"] = order_view(session, card, rulebook.calendar.tz)
+        fields["paying_account"] = paying_account_view(session, rulebook, card)
     return fields
 
 
