@@ -34,9 +34,12 @@ class Notice:
 
 # Pre-built per dialect: the outbox rows a transition writes, skipped when their key is already there.
 # Executed on the transaction's connection (no ORM flush): the ids they refer to are already written.
-_INSERT = {"sqlite": sqlite_insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+# RETURNING tells whether the row was written: with RETURNING (which SQLAlchemy adds on PostgreSQL to
+# learn the new id anyway) the DBAPI's rowcount is -1 there, so it cannot be counted on.
+_INSERT = {"sqlite": sqlite_insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+           .returning(OutboxMessage.__table__.c.id),
            "postgresql": postgresql_insert(OutboxMessage.__table__).on_conflict_do_nothing(
-               index_elements=["idempotency_key"])}
+               index_elements=["idempotency_key"]).returning(OutboxMessage.__table__.c.id)}
 
 
 def enqueue(session: Session, notice: Notice, channels: tuple[str, ...], now: dt.datetime) -> int:
@@ -65,7 +68,7 @@ def insert_once(session: Session, row: dict) -> int:
     One statement instead of a SELECT and an INSERT; the unique key makes it safe under races too.
     """
     connection = session.connection()
-    return connection.execute(_INSERT[connection.dialect.name], row).rowcount
+    return len(connection.execute(_INSERT[connection.dialect.name], row).all())
 
 
 def enqueue_telegram(session: Session, recipient: User, kind: str, key: str, text: str, now: dt.datetime, *,
