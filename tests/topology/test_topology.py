@@ -1,0 +1,195 @@
+"""The production topology under load and faults: PostgreSQL, Redis, two portal replicas under gunicorn, two
+`soglasie dispatch` processes and the bot in webhook mode, against the fake Bot API (cluster.py).
+
+Requests are filed round-robin through both replicas, each approval is raced through both, a dispatcher
+and a replica are killed with `kill -9` and PostgreSQL is restarted during the load; then every card must
+stand where its history says, every Telegram row be delivered exactly once, nothing doubled or lost.
+SOGLASIE_TOPOLOGY_REQUESTS sets the number of requests (default 200).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from soglasie.db import Database
+from soglasie.models import Card, OutboxMessage, Task, TimelineEvent
+from tests.support.files import pdf_bytes
+from tests.support.postgres import PostgresUnavailable, _bindir
+from tests.topology.cluster import Topology, redis_server
+
+pytestmark = [pytest.mark.topology, pytest.mark.postgres]
+REQUESTS = int(os.environ.get("SOGLASIE_TOPOLOGY_REQUESTS", "200"))
+DRAIN_TIMEOUT = 120.0
+SEND_KINDS_EXCLUDED = ("telegram_edit",)  # edits change a delivered message: editMessage*, not a new send
+
+
+def _missing() -> str | None:
+    try:
+        _bindir()
+    except PostgresUnavailable as error:
+        return str(error)
+    return None if redis_server() else "redis-server not found: install Redis (apt install redis-server)"
+
+
+@pytest.fixture(scope="module")
+def topology():
+    reason = _missing()
+    if reason:
+        pytest.skip(f"the topology test needs PostgreSQL and Redis: {reason}")
+    running = Topology()
+    try:
+        yield running.start()
+    except BaseException:
+        print(running.logs())
+        raise
+    finally:
+        running.stop()
+
+
+def _file(topology: Topology, replicas, number: int) -> dict:
+    """File request `number` through replica number % 2 (the other one if that replica is gone)."""
+    order = [replicas[number % len(replicas)], *replicas]
+    for replica in order:
+        try:
+            answer = topology.api(replica, "POST", "/payment-requests", "memployee", data={
+                "counterparty_inn": "7701526010", "amount": f"{1000 + number}.00", "cost_item": "PACK"},
+                files={"invoice": ("invoice.pdf", pdf_bytes(f"invoice {number}"), "application/pdf")})
+        except requests.ConnectionError:
+            continue
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+    raise AssertionError("no replica answered")
+
+
+def _race(topology: Topology, replicas, task_id: int) -> list[int]:
+    """Approve `task_id` through every replica at once; the statuses (a dead replica counts as None)."""
+    def approve(replica):
+        try:
+            return topology.api(replica, "POST", f"/tasks/{task_id}/approve", "mhead", data={}).status_code
+        except requests.ConnectionError:
+            return None
+    with ThreadPoolExecutor(len(replicas)) as pool:
+        return list(pool.map(approve, replicas))
+
+
+def _open_task(card: dict) -> int:
+    [task] = [task for task in card["tasks"] if task["status"] == "open"]
+    return task["id"]
+
+
+def test_the_topology_under_load_and_faults(topology):
+    started = time.monotonic()
+    replicas = topology.named("portal")
+    figures: Counter[str] = Counter()
+
+    # 1. File through both replicas; kill -9 one dispatcher halfway.
+    with ThreadPoolExecutor(4) as pool:
+        cards = list(pool.map(lambda number: _file(topology, replicas, number), range(REQUESTS // 2)))
+        topology.named("dispatch")[0].kill()
+        figures["dispatchers killed"] += 1
+        cards += list(pool.map(lambda number: _file(topology, replicas, number), range(REQUESTS // 2, REQUESTS)))
+    figures["requests filed"] = len(cards)
+    filed_at = time.monotonic()
+
+    # 2. Race every approval through both replicas: exactly one wins, the other gets 409.
+    tasks = [_open_task(card) for card in cards]
+    half = len(tasks) // 2
+    for task_id in tasks[:half]:
+        statuses = _race(topology, replicas, task_id)
+        assert sorted(statuses) == [200, 409], (task_id, statuses)
+        figures["approvals raced"] += 1
+
+    # 3. PostgreSQL restarts: the portal answers 503 with Retry-After meanwhile, never a 500.
+    def while_down():
+        answer = topology.api(replicas[0], "GET", "/tasks", "mhead")
+        return answer.status_code, answer.headers.get("Retry-After"), answer.text
+    status, retry_after, body = topology.restart_postgres(while_down)
+    assert (status, retry_after) == (503, "5") and "Traceback" not in body, body
+    figures["postgres restarts"] += 1
+
+    # 4. kill -9 of one replica; the rest goes through the survivor (races against a dead peer still decide once).
+    replicas[1].kill()
+    figures["replicas killed"] += 1
+    for task_id in tasks[half:]:
+        statuses = _race(topology, replicas, task_id)
+        assert sorted(statuses, key=str) == [200, None], (task_id, statuses)
+        figures["approvals after the kill"] += 1
+    approved_at = time.monotonic()
+
+    database = Database.from_url(topology.database_url)
+    try:
+        _wait_drained(database)
+        drained_at = time.monotonic()
+        _assert_history_and_stages(database, [card["id"] for card in cards], tasks)
+        figures.update(_assert_delivered_exactly_once(database, topology))
+    finally:
+        database.dispose()
+    figures["seconds filing"] = round(filed_at - started)
+    figures["seconds approving"] = round(approved_at - filed_at)
+    figures["seconds draining"] = round(drained_at - approved_at)
+    print("\ntopology figures: " + ", ".join(f"{name}={value}" for name, value in figures.items()))
+
+
+def _wait_drained(database: Database) -> None:
+    """Until no Telegram row is pending or being sent (the surviving dispatcher, the bot)."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while time.monotonic() < deadline:
+        with database.read() as session:
+            left = session.scalar(select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.channel == "telegram", OutboxMessage.status.in_(("pending", "sending"))))
+        if not left:
+            return
+        time.sleep(1)
+    raise AssertionError(f"{left} Telegram messages still undelivered after {DRAIN_TIMEOUT} s")
+
+
+def _assert_history_and_stages(database: Database, card_ids: list[int], task_ids: list[int]) -> None:
+    """Every card filed once, every task decided once, each card in the stage its last timeline row names."""
+    with database.read() as session:
+        assert session.scalar(select(func.count(Card.id))) >= len(card_ids)
+        approvals = Counter(session.scalars(select(TimelineEvent.task_id).where(
+            TimelineEvent.task_id.in_(task_ids), TimelineEvent.event == "approved")))
+        assert approvals == Counter(task_ids), "a task approved twice or not at all"
+        assert set(session.scalars(select(Task.status).where(Task.id.in_(task_ids)))) == {"done"}
+        for card in session.scalars(select(Card).where(Card.id.in_(card_ids))):
+            last = session.scalars(select(TimelineEvent).where(TimelineEvent.card_id == card.id,
+                                                               TimelineEvent.stage.is_not(None))
+                                   .order_by(TimelineEvent.id.desc()).limit(1)).one()
+            assert card.stage == last.stage, (card.id, card.stage, last.event, last.stage)
+
+
+def _assert_delivered_exactly_once(database: Database, topology: Topology) -> Counter:
+    """Each sent row's message is in its chat once, and the fake got no send that no row accounts for."""
+    with database.read() as session:
+        rows = list(session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.status,
+                                           OutboxMessage.external_id, OutboxMessage.recipient_id,
+                                           OutboxMessage.kind, OutboxMessage.attempts)
+                                    .where(OutboxMessage.channel == "telegram")))
+    assert {row.status for row in rows} == {"sent"}, Counter(row.status for row in rows)
+    keys = Counter(row.idempotency_key for row in rows)
+    assert max(keys.values()) == 1
+    sends = [call for call in topology.fake.calls() if call.method in ("sendMessage", "sendDocument")]
+    delivered = Counter((call.chat_id, call.result["message_id"]) for call in sends)
+    assert max(delivered.values(), default=1) == 1
+    chat_of = {user_id: chat for user_id, chat in _chats(database).items()}
+    by_key = Counter()
+    for row in rows:
+        if row.kind not in SEND_KINDS_EXCLUDED:
+            by_key[row.idempotency_key] = delivered[(chat_of[row.recipient_id], int(row.external_id))]
+    assert set(by_key.values()) == {1}, [key for key, count in by_key.items() if count != 1][:10]
+    assert len(sends) == len(by_key), f"{len(sends)} messages sent for {len(by_key)} outbox rows: duplicates"
+    return Counter({"telegram deliveries": len(sends), "delivery retries": sum(row.attempts - 1 for row in rows)})
+
+
+def _chats(database: Database) -> dict[int, int]:
+    from soglasie.models import User
+
+    with database.read() as session:
+        return dict(session.execute(select(User.id, User.telegram_chat_id)).all())
