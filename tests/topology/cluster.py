@@ -127,27 +127,33 @@ class Topology:
 
     def env_for(self, process: Process) -> dict[str, str]:
         """Exactly the table's variables (a name the table lists and we cannot fill is an error)."""
-        values = self.soglasie_env()
+        values = {**self.soglasie_env(), **getattr(self, "airflow_values", {})}
         missing = [name for name in process.env if name not in values]
         assert not missing, f"{process.service}: no value for {missing}"
         return {name: values[name] for name in process.env}
 
-    def start_process(self, process: Process, name: str, port: int | None = None, **template: object) -> Running:
-        """Start one row of the table, its template fields filled in (`{port}` with `port`)."""
+    def start_process(self, process: Process, name: str, port: int | None = None, local: dict | None = None,
+                      **template: object) -> Running:
+        """Start one row of the table, its template fields filled in (`{port}` with `port`); `local`: what
+        compose's container gives the process by itself (paths of the image, its own ports)."""
         argv = command(process, **{key: str(value) for key, value in {"port": port, **template}.items()})
-        running = self._spawn(name, argv, self.env_for(process), port)
+        local = {**(self.airflow_local if process.service.startswith("airflow") else {}), **(local or {})}
+        running = self._spawn(name, argv, {**self.env_for(process), **local}, port)
         self.processes.append(running)
         return running
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str], port: int | None = None) -> Running:
         log = self.workdir / f"{name}.log"
-        venv_bin = str(Path(sys.executable).parent)
-        base = {"PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": str(self.workdir),
-                "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)}
         with log.open("ab") as out:
-            popen = subprocess.Popen(argv, env={**base, **env}, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+            popen = subprocess.Popen(argv, env={**self._base_env(), **env}, cwd=REPO, stdout=out,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
         return Running(name, popen, log, port)
+
+    def _base_env(self) -> dict[str, str]:
+        """The environment a container starts with: the venv's commands first, the checkout importable."""
+        venv_bin = str(Path(sys.executable).parent)
+        return {"PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": str(self.workdir),
+                "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)}
 
     def _wait_listening(self, running: Running) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -159,6 +165,24 @@ class Topology:
             except OSError:
                 time.sleep(0.2)
         raise AssertionError(f"{running.name} did not start listening: {running.log.read_text()[-3000:]}")
+
+    def start_airflow(self) -> None:
+        """compose's init job (`airflow db migrate`), then the table's Airflow components but the triggerer
+        (no DAG defers): api-server, scheduler, dag-processor and the Celery workers."""
+        from tests.topology import airflow_stack
+
+        self.airflow_port = _free_port()
+        self.airflow_values = airflow_stack.airflow_values(self, self.airflow_port)
+        self.airflow_local = airflow_stack.local_values(self, self.airflow_port)
+        migrate_env = {**self._base_env(), **self.soglasie_env(), **self.airflow_values, **self.airflow_local}
+        airflow_stack.migrate(migrate_env, self.workdir / "airflow-init.log")
+        api = self.start_process(by_service("airflow-apiserver"), "airflow-apiserver", self.airflow_port)
+        self.start_process(by_service("airflow-scheduler"), "airflow-scheduler")
+        self.start_process(by_service("airflow-dag-processor"), "airflow-dag-processor")
+        for replica in range(by_service("airflow-worker").replicas):
+            self.start_process(by_service("airflow-worker"), f"airflow-worker-{replica}",
+                               local={"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port())})
+        self._wait_listening(api)
 
     def named(self, prefix: str) -> list[Running]:
         """The running processes whose name starts with `prefix`."""
