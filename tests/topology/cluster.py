@@ -1,6 +1,7 @@
 """The production topology on one machine, as real processes: PostgreSQL, Redis, the portal under gunicorn,
-`soglasie dispatch`, the bot in webhook mode — started from the process table (processes.py) with compose's
-variables, each in its own process group so a fault is a `kill -9` of the group and teardown leaves nothing.
+`soglasie dispatch`, the bot in webhook mode and (`start_airflow`) Airflow's components — started from the
+process table (processes.py) with compose's variables, each in its own process group so a fault is a
+`kill -9` of the group and teardown leaves nothing.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The production topology under load and faults: PostgreSQL, Redis, two portal replicas under gunicorn, two
-`soglasie dispatch` processes and the bot in webhook mode, against the fake Bot API (cluster.py).
+`soglasie dispatch` processes and the bot in webhook mode, against the fake Bot API, then Airflow with the
+CeleryExecutor and two workers sweeping at chosen instants (cluster.py, airflow_stack.py).
 
 Requests are filed round-robin through both replicas, each approval is raced through both, a dispatcher
 and a replica are killed with `kill -9` and PostgreSQL is restarted around the load; then every card must
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from pathlib import Path
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,11 +28,16 @@ from soglasie.models import Card, OutboxMessage, Task, TimelineEvent, User
 from soglasie.services.dispatch import BATCH_SIZE, LEASE
 from tests.support.files import pdf_bytes
 from tests.support.postgres import PostgresUnavailable, _bindir
+from tests.topology.airflow_stack import AirflowApi
 from tests.topology.cluster import Topology, redis_server
 
 pytestmark = [pytest.mark.topology, pytest.mark.postgres]
 REQUESTS = int(os.environ.get("SOGLASIE_TOPOLOGY_REQUESTS", "60"))
 DRAIN_TIMEOUT = 60.0 + 3.0 * REQUESTS  # per chat, one message a second (Telegram's limit, kept by the pacer)
+AIRFLOW_START_TIMEOUT = 300.0
+AIRFLOW_RUN_TIMEOUT = 240.0  # a killed worker's task is retried after the heartbeat timeout and retry_delay
+DISPATCH_RUNS = 4
+NO_KILL = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # no dispatcher holds rows: every row is checked
 SEND_KINDS_EXCLUDED = ("telegram_edit",)  # edits change a delivered message: editMessage*, not a new send
 
 
@@ -205,3 +212,102 @@ def _chats(database: Database) -> dict[int, int]:
     with database.read() as session:
         return dict(session.execute(select(User.id, User.telegram_chat_id)).all())
 
+
+@pytest.fixture(scope="module")
+def airflow(topology):
+    """Airflow with the CeleryExecutor on the topology's PostgreSQL and Redis, once the DAGs are parsed."""
+    started = time.monotonic()
+    topology.start_airflow()
+    api = AirflowApi(topology.named("airflow-apiserver")[0].url)
+    deadline = time.monotonic() + AIRFLOW_START_TIMEOUT
+    while "sla_sweep" not in api.dag_ids():  # waiting for the dag-processor, not for time to pass
+        assert time.monotonic() < deadline, topology.logs()
+        time.sleep(2)
+    api.started_in = round(time.monotonic() - started)
+    return api
+
+
+def _due_left(database: Database, at: dt.datetime) -> int:
+    """Telegram rows not yet sent that are due by `at`."""
+    with database.read() as session:
+        return session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.channel == "telegram", OutboxMessage.status.in_(("pending", "sending")),
+            OutboxMessage.next_attempt_at <= at))
+
+
+def _wait_run(api: AirflowApi, run_id: str, on_running=None, dag_id: str = "sla_sweep") -> dict:
+    """Poll a run until it finishes; `on_running(task_instance)` once, when its task is seen running."""
+    deadline = time.monotonic() + AIRFLOW_RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        run = api.run(dag_id, run_id)
+        if run["state"] in ("success", "failed"):
+            return run
+        if on_running is not None:
+            running = [ti for ti in api.task_instances(dag_id, run_id) if ti["state"] == "running"]
+            if running and running[0].get("pid"):
+                on_running(running[0])
+                on_running = None
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} did not finish in {AIRFLOW_RUN_TIMEOUT} s")
+
+
+def _ancestors(pid: int) -> set[int]:
+    """`pid` and its parents, up to init (the task runs in a process the supervisor forked, in its own group)."""
+    found = set()
+    while pid > 1 and pid not in found:
+        found.add(pid)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            break
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def _sla_rows(database: Database) -> Counter:
+    with database.read() as session:
+        return Counter(session.execute(select(TimelineEvent.task_id, TimelineEvent.event).where(
+            TimelineEvent.event.in_(("reminder_sent", "escalated")))).all())
+
+
+def test_sla_sweeps_under_celery_with_a_worker_killed_mid_sweep(topology, airflow):
+    """Sweeps at chosen instants run on the Celery workers; the worker running one is killed; every run
+    succeeds (after a retry on the other worker), a second run at the same instant adds nothing, and the
+    reminders and escalations reach Telegram exactly once."""
+    figures: Counter[str] = Counter()
+    killed: list[str] = []
+
+    def kill_its_worker(task_instance: dict) -> None:
+        ancestors = _ancestors(task_instance["pid"])
+        [worker] = [running for running in topology.named("airflow-worker") if running.popen.pid in ancestors]
+        worker.kill()
+        killed.append(worker.name)
+
+    database = Database.from_url(topology.database_url)
+    try:
+        now = dt.datetime.now(dt.timezone.utc)
+        for number, days in enumerate((3, 10)):
+            at = now + dt.timedelta(days=days)
+            triggered = time.monotonic()
+            airflow.trigger("sla_sweep", at, f"topology-{number}")
+            run = _wait_run(airflow, f"topology-{number}", kill_its_worker if number == 0 else None)
+            assert run["state"] == "success", (run, topology.logs())
+            figures[f"seconds to success, run {number}"] = round(time.monotonic() - triggered)
+            figures["dag runs"] += 1
+            before = _sla_rows(database)
+            airflow.trigger("sla_sweep", at, f"topology-{number}-again")
+            assert _wait_run(airflow, f"topology-{number}-again")["state"] == "success"
+            assert _sla_rows(database) == before, "a second sweep at the same instant wrote again"
+            figures["dag runs"] += 1
+        rows = _sla_rows(database)
+    finally:
+        database.dispose()
+    assert killed, "the sweep finished before its worker could be killed"
+    [first] = airflow.task_instances("sla_sweep", "topology-0")
+    assert first["try_number"] >= 2, first
+    figures.update({"seconds starting airflow": airflow.started_in, "workers killed": len(killed),
+                    "sweep tries": first["try_number"],
+                    "reminders": sum(n for (_, event), n in rows.items() if event == "reminder_sent"),
+                    "escalations": sum(n for (_, event), n in rows.items() if event == "escalated")})
+    assert figures["reminders"] and figures["escalations"]
+    print("\nairflow figures: " + ", ".join(f"{name}={value}" for name, value in figures.items()))
