@@ -300,6 +300,18 @@ def test_sla_sweeps_under_celery_with_a_worker_killed_mid_sweep(topology, airflo
             assert _sla_rows(database) == before, "a second sweep at the same instant wrote again"
             figures["dag runs"] += 1
         rows = _sla_rows(database)
+        # The reminders and escalations are due at the sweep's instant, days ahead: the dispatch DAG, run for
+        # that instant and the next ticks past a lease (a run leaves what it claimed but did not send to its
+        # lease), delivers them.
+        for number in range(DISPATCH_RUNS):
+            tick = at + number * (LEASE + dt.timedelta(minutes=1))
+            airflow.trigger("notification_dispatch", tick, f"topology-dispatch-{number}")
+            assert _wait_run(airflow, f"topology-dispatch-{number}", dag_id="notification_dispatch")[
+                "state"] == "success"
+            figures["dispatch dag runs"] += 1
+            if not _due_left(database, dt.datetime.max.replace(tzinfo=dt.timezone.utc)):
+                break
+        figures.update(_assert_delivered_exactly_once(database, topology, NO_KILL))
     finally:
         database.dispose()
     assert killed, "the sweep finished before its worker could be killed"
