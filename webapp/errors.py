@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from soglasie.attachments import human_size
@@ -27,7 +28,10 @@ def is_api_request() -> bool:
 
 # The stable code of an answer that is not a DomainError (a DomainError carries its own).
 STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+                409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+                503: "unavailable"}
+# Seconds a client should wait before retrying while the database is unreachable (a restart, a failover).
+DATABASE_RETRY_AFTER = 5
 
 
 def error_json(message: str, field: str | None, status: int, code: str | None = None, **extra):
@@ -52,6 +56,7 @@ def http_message(status: int) -> str:
         413: _("The file is too large (at most %(limit)s).", limit=human_size(core().settings.max_upload_bytes)),
         415: _("Unsupported content type."),
         429: _("Too many requests. Try again later."),
+        503: _("The database is unavailable for a moment. Try again in a few seconds."),
     }
     return messages.get(status, _("Something went wrong on our side. Please try again."))
 
@@ -119,6 +124,19 @@ def handle_http_error(error: HTTPException):
     return _page(http_message(status), status)
 
 
+def handle_database_unavailable(error: OperationalError | InterfaceError):
+    """The database went away (a restart, a failover, a dropped connection): 503 with Retry-After, no traceback.
+
+    The pool (pool_pre_ping) reconnects on the next request once the server is back.
+    """
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, str(error.orig).strip()[:200])
+    g._login_user = current_app.login_manager.anonymous_user()  # the page must not load the user: no database
+    answer = error_json(http_message(503), None, 503) if is_api_request() else _page(http_message(503), 503)
+    response = current_app.make_response(answer)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def handle_unexpected(error: Exception):
     """A bug: log it with the traceback, answer 500 without details."""
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -133,5 +151,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     if not app.testing:  # tests want the traceback, not a polite page
         app.register_error_handler(Exception, handle_unexpected)

@@ -7,6 +7,8 @@ import json
 import logging
 import time
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from soglasie.core import Core
 from soglasie.errors import ValidationError
 from soglasie.notifications.registry import external_channels
@@ -52,7 +54,14 @@ def run_dispatch(args) -> int:
     if not channels:
         log.info("no external channel is configured (TELEGRAM_BOT_TOKEN unset): the inbox needs no dispatch")
     while True:
-        counts = dispatch(core, dt.datetime.now(dt.timezone.utc), channels) if channels else {"claimed": 0}
+        try:
+            counts = dispatch(core, dt.datetime.now(dt.timezone.utc), channels) if channels else {"claimed": 0}
+        except (OperationalError, InterfaceError) as error:  # the database restarting: the pool reconnects
+            if args.once:
+                raise
+            log.warning("the database is unavailable (%s); retrying in %s s", str(error.orig).strip()[:200],
+                        args.interval)
+            counts = {"claimed": 0}
         if counts["claimed"]:
             log.info("dispatched %s", counts)
         if args.once:

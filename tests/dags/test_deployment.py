@@ -14,7 +14,8 @@ SERVICES = COMPOSE["services"]
 DOCKERFILE = (REPO_ROOT / "Dockerfile").read_text()
 AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
                     "airflow-worker")
-SOGLASIE_IMAGE_SERVICES = (*AIRFLOW_SERVICES, "init", "portal", "bot")
+SOGLASIE_IMAGE_SERVICES = (*AIRFLOW_SERVICES, "init", "portal", "bot", "dispatch")
+TELEGRAM_SERVICES = ("bot", "dispatch")  # the `telegram` profile
 LONG_RUNNING = tuple(name for name in SERVICES if name != "init")
 CODE_DIRS = ("soglasie", "webapp", "dags", "plugins")
 
@@ -25,7 +26,7 @@ def _command(service: str) -> str:
 
 
 def test_every_production_service_is_there():
-    assert set(SERVICES) == {"postgres", "redis", "init", *AIRFLOW_SERVICES, "portal", "bot"}
+    assert set(SERVICES) == {"postgres", "redis", "init", *AIRFLOW_SERVICES, "portal", *TELEGRAM_SERVICES}
 
 
 @pytest.mark.parametrize(("service", "command"), [
@@ -36,15 +37,17 @@ def test_every_production_service_is_there():
     ("airflow-worker", "celery worker"),
     ("portal", "gunicorn --bind 0.0.0.0:5000"),
     ("bot", "soglasie bot"),
+    ("dispatch", "soglasie dispatch"),
 ])
 def test_commands(service, command):
     assert _command(service).startswith(command)
 
 
-def test_the_bot_runs_only_with_the_telegram_profile():
-    # `soglasie bot` exits without TELEGRAM_BOT_TOKEN; the notification_dispatch DAG delivers meanwhile.
-    assert SERVICES["bot"]["profiles"] == ["telegram"]
-    assert all("profiles" not in SERVICES[name] for name in SERVICES if name != "bot")
+def test_the_bot_and_the_dispatchers_run_only_with_the_telegram_profile():
+    # `soglasie bot` exits without TELEGRAM_BOT_TOKEN and `soglasie dispatch` has nothing to deliver;
+    # the notification_dispatch DAG delivers meanwhile.
+    assert all(SERVICES[name]["profiles"] == ["telegram"] for name in TELEGRAM_SERVICES)
+    assert all("profiles" not in SERVICES[name] for name in SERVICES if name not in TELEGRAM_SERVICES)
 
 
 def test_the_portal_runs_the_app_factory_under_gunicorn():

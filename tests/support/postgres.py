@@ -92,10 +92,18 @@ class PostgresCluster:
         """Create the cluster and start the server (fsync off: it is thrown away)."""
         self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--locale=C.UTF-8")
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start the server of the existing cluster (again, after `stop_server`)."""
         options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.datadir), "-o", options, "-l", str(self.base / "server.log"),
                   "-w", "-t", "60", "start")
+
+    def stop_server(self) -> None:
+        """Stop the server as an operator's restart does ("fast": open connections are cut), keeping the files."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "-t", "60", "stop")
 
     def stop(self) -> None:
         """Stop the server and delete its files."""
