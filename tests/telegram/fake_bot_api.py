@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -195,6 +196,11 @@ class FakeBotApi:
             calls = [call for call in self.state.calls if call.method in SENDING_METHODS and call.status == 200
                      and (chat_id is None or call.chat_id == chat_id)]
         return [_view(call.result) for call in calls]
+
+    def deliveries(self, key_of) -> Counter:
+        """How many times each message was delivered, counted by `key_of(message)` (e.g. its outbox row's
+        idempotency key, found from its text): a count above 1 is a duplicate the user sees."""
+        return Counter(key_of(message) for message in self.sent())
 
     def documents(self, chat_id: int | None = None) -> list[dict]:
         """Messages sendDocument delivered, oldest first."""
