@@ -95,6 +95,7 @@ class FakeBotApi:
         self.cond = threading.Condition()
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+        self.before_send = None  # called before each sendMessage/sendDocument is answered: a slow Telegram
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -241,6 +242,8 @@ class FakeBotApi:
         """Answer one API call: (HTTP status, body); status 0 drops the connection."""
         if method == "getUpdates":
             return self._get_updates(params)
+        if method in SENDING_METHODS and self.before_send is not None:
+            self.before_send()
         with self.cond:
             status, body = self._answer(method, params)
             result = body.get("result") if body else None
