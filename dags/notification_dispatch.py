@@ -11,8 +11,8 @@ from soglasie_airflow.dag_defaults import COMPANY_TZ, START_DATE, TAGS, default_
 DOC = """
 ### Notification dispatch
 
-Every minute, runs one round of the core's `soglasie.services.dispatch.dispatch` at the run's
-`data_interval_end`, through the external channels switched on in the settings (Telegram
+Every minute, runs one round of the core's `soglasie.services.dispatch.dispatch` for what is due
+at the run's `data_interval_end`, through the external channels switched on in the settings (Telegram
 when `TELEGRAM_BOT_TOKEN` is set; the portal inbox needs no delivery). The bot process
 (`soglasie bot` / `soglasie dispatch`) normally delivers within seconds; this DAG is the
 safety net when no such process runs.
@@ -22,7 +22,10 @@ when another dispatcher took a message over).
 
 **Idempotent:** messages are claimed with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and
 a result is recorded only while the claim is still ours, so several dispatchers and retries
-never deliver a message twice. Temporary failures back off exponentially inside the core.
+never deliver a message twice. The lease is the one thing here on the wall clock, not on the
+tick: it says how long this task may hold a row, so a run that starts late holds its rows as long
+as the bot would, and it sends only before the lease's send deadline (what is left goes back to
+the outbox for the next claimer). Temporary failures back off exponentially inside the core.
 
 The application database comes from the Airflow connection `soglasie_db`, else `DATABASE_URL`.
 """

@@ -152,11 +152,14 @@ def test_a_dead_dispatchers_claim_expires_and_the_message_is_sent_once(core, use
     core.settings = core.settings.with_overrides(telegram_bot_token="123:test")
     _link_telegram(core, users, "mhead", 5)
     file_request(core, users, invoice)
-    assert len(claim(core, T0, ("telegram",))) == 1  # claimed, then the dispatcher "dies"
+    def wall(at):  # the lease's wall clock, here moving with business time
+        return lambda: at
+
+    assert len(claim(core, T0, ("telegram",), clock=wall(T0))) == 1  # claimed, then the dispatcher "dies"
     channel = RecordingChannel([])
-    assert dispatch(core, T0 + LEASE / 2, {"telegram": channel})["claimed"] == 0
-    assert dispatch(core, T0 + LEASE, {"telegram": channel})["sent"] == 1
-    assert dispatch(core, T0 + 3 * LEASE, {"telegram": channel})["claimed"] == 0
+    assert dispatch(core, T0 + LEASE / 2, {"telegram": channel}, clock=wall(T0 + LEASE / 2))["claimed"] == 0
+    assert dispatch(core, T0 + LEASE, {"telegram": channel}, clock=wall(T0 + LEASE))["sent"] == 1
+    assert dispatch(core, T0 + 3 * LEASE, {"telegram": channel}, clock=wall(T0 + 3 * LEASE))["claimed"] == 0
 
 
 def test_morning_digest_once_per_working_day(core, users, invoice):

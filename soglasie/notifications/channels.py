@@ -22,6 +22,7 @@ class Delivery:
     address: str | None  # e.g. the Telegram chat id
     locale: str = "ru"
     payload: dict = field(default_factory=dict)
+    lease_expires_at: dt.datetime | None = None  # wall clock; see soglasie.services.dispatch (the lease invariant)
 
 
 @dataclass(frozen=True)

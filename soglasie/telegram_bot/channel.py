@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import datetime as dt
 import threading
+from typing import Callable
 
 from telegram.ext import ExtBot
 
 from soglasie.core import Core
 from soglasie.notifications.channels import Delivery, DeliveryResult
-from soglasie.services.dispatch import LEASE
+from soglasie.services.dispatch import wall_clock
 from soglasie.services.telegram_links import api_root
 from soglasie.settings import Settings
 from soglasie.telegram_bot.client import make_bot
 from soglasie.telegram_bot.compose import compose_batch
 from soglasie.telegram_bot.pacing import Pacer, SendWindow
 from soglasie.telegram_bot.sender import classify, redact, send_all
-
-# Send only within the first part of a claim's lease, so no other dispatcher can own it yet.
-SEND_WINDOW_S = LEASE.total_seconds() * 0.6
 
 
 class LoopThread:
@@ -100,15 +99,18 @@ class TelegramChannel:
     """Delivers claimed outbox messages through the Bot API, paced and classified.
 
     Cheap to build (the registry builds one per dispatch round): the loop, the Bot and the
-    Core are the process's shared ones, unless a test passes its own `core` or `pacer`.
+    Core are the process's shared ones, unless a test passes its own `core` or `pacer`. A message
+    starts on its way only before its claim's send deadline on `clock`, the wall clock.
     """
 
     name = "telegram"
 
-    def __init__(self, settings: Settings, core: Core | None = None, pacer: Pacer | None = None):
+    def __init__(self, settings: Settings, core: Core | None = None, pacer: Pacer | None = None,
+                 clock: Callable[[], dt.datetime] = wall_clock):
         self.settings = settings
         self._core = core
         self._pacer = pacer
+        self.clock = clock
         self._own_bot: ExtBot | None = None
 
     def _bot(self, runner: LoopThread) -> ExtBot:
@@ -124,7 +126,7 @@ class TelegramChannel:
         runner = _shared.loop()
         bot = self._bot(runner)
         outgoing = compose_batch(core, deliveries)
-        return runner.run(_deliver(bot, outgoing, SendWindow(SEND_WINDOW_S)))
+        return runner.run(_deliver(bot, outgoing, SendWindow.for_claim(deliveries, self.clock)))
 
     def close(self) -> None:
         """Release this channel's own Bot, if it has one (the shared ones live until exit)."""

@@ -1,7 +1,8 @@
 """Draining the outbox's Telegram channel continuously from inside the bot's event loop.
 
 Uses the dispatcher's own claim and record (`soglasie.services.dispatch`), so the Airflow
-dispatch DAG may run at the same time: each message is claimed by exactly one of them.
+dispatch DAG and `soglasie dispatch` may run at the same time: each message is claimed by exactly
+one of them, on the wall clock, and sent only before its claim's send deadline (the lease invariant).
 The outbox is polled every ~0.5 s (and at once after an action in the bot), so a
 notification reaches Telegram about a second after the state change that wrote it.
 """
@@ -17,8 +18,7 @@ from telegram import Bot
 
 from soglasie.core import Core
 from soglasie.notifications.channels import Delivery, DeliveryResult
-from soglasie.services.dispatch import claim, has_due_messages, record
-from soglasie.telegram_bot.channel import SEND_WINDOW_S
+from soglasie.services.dispatch import claim, has_due_messages, record, wall_clock
 from soglasie.telegram_bot.compose import Outgoing, compose_batch
 from soglasie.telegram_bot.pacing import SendWindow
 from soglasie.telegram_bot.sender import send
@@ -41,8 +41,10 @@ class OutboxDrain:
     """Claims due Telegram messages, sends them concurrently, records each result."""
 
     def __init__(self, core: Core, bot: Bot, clock: Callable[[], dt.datetime],
-                 interval: float = POLL_INTERVAL_S, capacity: int = CAPACITY):
-        self.core, self.bot, self.clock = core, bot, clock
+                 interval: float = POLL_INTERVAL_S, capacity: int = CAPACITY,
+                 wall: Callable[[], dt.datetime] = wall_clock):
+        # `clock` says what is due (business time: the wall clock in production); leases are on `wall`.
+        self.core, self.bot, self.clock, self.wall = core, bot, clock, wall
         self.interval, self.capacity = interval, capacity
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
@@ -65,19 +67,20 @@ class OutboxDrain:
     async def _round(self) -> None:
         room = self.capacity - len(self._in_flight)
         now = self.clock()
-        if room <= 0 or not await asyncio.to_thread(has_due_messages, self.core, now, CHANNELS):
+        if room <= 0 or not await asyncio.to_thread(has_due_messages, self.core, now, CHANNELS, self.wall):
             return  # a cheap read when idle: no write lock every half second
         deliveries, outgoing = await asyncio.to_thread(self._claim, now, room)
         if not deliveries:
             return
-        self._windows = [window for window in self._windows if window.is_open] + [SendWindow(SEND_WINDOW_S)]
+        window = SendWindow.for_claim(deliveries, self.wall)
+        self._windows = [kept for kept in self._windows if kept.is_open] + [window]
         for delivery, item in zip(deliveries, outgoing):
-            task = asyncio.create_task(self._deliver(delivery, item, self._windows[-1]))
+            task = asyncio.create_task(self._deliver(delivery, item, window))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
     def _claim(self, now: dt.datetime, limit: int) -> tuple[list[Delivery], list[Outgoing]]:
-        deliveries = claim(self.core, now, CHANNELS, min(limit, CLAIM_BATCH))
+        deliveries = claim(self.core, now, CHANNELS, min(limit, CLAIM_BATCH), self.wall)
         return deliveries, compose_batch(self.core, deliveries) if deliveries else []
 
     async def _deliver(self, delivery: Delivery, item: Outgoing, window: SendWindow) -> None:

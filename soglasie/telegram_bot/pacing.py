@@ -15,8 +15,10 @@ from collections import Counter
 from contextvars import ContextVar
 from typing import Any, Callable
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+from soglasie.services.dispatch import SEND_TIMEOUT, send_deadline, wall_clock
 
 OVERALL_PER_SECOND = 28.0  # Telegram allows about 30/s; a margin keeps any 1-s window at ≤ 30
 CHAT_INTERVAL_S = 1.0  # measured from the end of the previous request, so arrivals are ≥ 1 s apart
@@ -33,30 +35,46 @@ class WindowClosed(Exception):
 
 
 class SendWindow:
-    """Until when messages of one claim may still be sent (monotonic seconds); closable early."""
+    """Until when messages of one claim may still start on their way; closable early.
 
-    def __init__(self, seconds: float):
-        self.closes_at = time.monotonic() + seconds
+    `deadline` is the claim's `send_deadline` on the wall clock (None: no lease to respect); the
+    pacer checks it right before each request leaves and cuts the request at `send_timeout`, so no
+    request of the claim is in flight once its lease is about to expire (see soglasie.services.dispatch).
+    """
+
+    def __init__(self, deadline: dt.datetime | None, clock: Callable[[], dt.datetime] = wall_clock,
+                 send_timeout: float = SEND_TIMEOUT.total_seconds()):
+        self.deadline, self.clock, self.send_timeout = deadline, clock, send_timeout
+        self.closed = False
+
+    @classmethod
+    def for_claim(cls, deliveries, clock: Callable[[], dt.datetime] = wall_clock) -> "SendWindow":
+        """The window of a claim's deliveries: until the earliest of their send deadlines."""
+        leases = [delivery.lease_expires_at for delivery in deliveries if delivery.lease_expires_at is not None]
+        return cls(send_deadline(min(leases)) if leases else None, clock)
 
     def close(self) -> None:
         """No more sending (the process is stopping)."""
-        self.closes_at = 0.0
+        self.closed = True
 
     @property
     def is_open(self) -> bool:
-        """True while sending is still allowed."""
-        return time.monotonic() < self.closes_at
+        """True while a send may still start."""
+        return not self.closed and (self.deadline is None or self.clock() < self.deadline)
 
 
 # The pacer checks the window of the task it serves right before the request leaves.
 CURRENT_WINDOW: ContextVar[SendWindow | None] = ContextVar("soglasie_telegram_window", default=None)
 
 
-def check_window() -> None:
-    """Raise WindowClosed when the current task's window has closed."""
+def check_window() -> float | None:
+    """Raise WindowClosed when the current task's window has closed; else the request's time limit (s)."""
     window = CURRENT_WINDOW.get()
-    if window is not None and not window.is_open:
+    if window is None:
+        return None
+    if not window.is_open:
         raise WindowClosed()
+    return window.send_timeout
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -105,9 +123,9 @@ class Pacer(BaseRateLimiter[None]):
             async with self._chat_locks.setdefault(key, asyncio.Lock()):
                 await self._sleep_until(self._chat_next.get(key, 0.0))
                 await self._admit(UPLOAD_WEIGHT if endpoint in UPLOAD_METHODS else 1.0)
-                check_window()
+                limit = check_window()
                 try:
-                    return await self._call(callback, args, kwargs)
+                    return await self._call(callback, args, kwargs, limit)
                 finally:
                     self._chat_next[key] = self._clock() + self.chat_interval
         finally:
@@ -131,12 +149,15 @@ class Pacer(BaseRateLimiter[None]):
                     self._released_at = slot if now - slot < self.spacing * weight / 2 else now
                     return
 
-    async def _call(self, callback, args, kwargs):
+    async def _call(self, callback, args, kwargs, limit: float | None = None):
         try:
-            return await callback(*args, **kwargs)
+            async with asyncio.timeout(limit):  # a send under a lease ends before its lease does
+                return await callback(*args, **kwargs)
         except RetryAfter as error:  # Telegram's flood control: everybody waits, as it asks
             self._halted_until = max(self._halted_until, self._clock() + retry_after_seconds(error))
             raise
+        except TimeoutError as error:  # only our limit raises it (PTB's own timeouts are TimedOut)
+            raise TimedOut(f"no answer within the send timeout ({limit} s)") from error
 
     async def _sleep_until(self, at: float) -> None:
         delay = at - self._clock()

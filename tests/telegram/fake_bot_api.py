@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -94,6 +95,7 @@ class FakeBotApi:
         self.cond = threading.Condition()
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+        self.before_send = None  # called before each sendMessage/sendDocument is answered: a slow Telegram
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -196,6 +198,11 @@ class FakeBotApi:
                      and (chat_id is None or call.chat_id == chat_id)]
         return [_view(call.result) for call in calls]
 
+    def deliveries(self, key_of) -> Counter:
+        """How many times each message was delivered, counted by `key_of(message)` (e.g. its outbox row's
+        idempotency key, found from its text): a count above 1 is a duplicate the user sees."""
+        return Counter(key_of(message) for message in self.sent())
+
     def documents(self, chat_id: int | None = None) -> list[dict]:
         """Messages sendDocument delivered, oldest first."""
         return [message for message in self.sent(chat_id) if "document" in message]
@@ -235,6 +242,8 @@ class FakeBotApi:
         """Answer one API call: (HTTP status, body); status 0 drops the connection."""
         if method == "getUpdates":
             return self._get_updates(params)
+        if method in SENDING_METHODS and self.before_send is not None:
+            self.before_send()
         with self.cond:
             status, body = self._answer(method, params)
             result = body.get("result") if body else None

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, NetworkError
 from soglasie.models import User
 from soglasie.services import actions
 from soglasie.services.common import Upload
-from soglasie.services.dispatch import claim, dispatch
+from soglasie.services.dispatch import claim, dispatch, wall_clock
 from soglasie.telegram_bot import callback_data, compose
 from soglasie.telegram_bot.client import make_bot
 from soglasie.settings import Settings
@@ -95,7 +95,8 @@ def test_an_edit_waits_for_the_message_it_edits(tg_core, users, invoice, fake_ap
     dispatch(tg_core, T0, {"telegram": channel})
     assert telegram_rows(tg_core, id=edit.id)[0].status == "pending"  # nothing to edit yet: it waits
     for minutes in (6, 7, 8):  # the lease runs out, the message goes (composed now: no buttons), then the edit
-        dispatch(tg_core, T0 + dt.timedelta(minutes=minutes), {"telegram": channel})
+        later = dt.timedelta(minutes=minutes)  # business time and the wall clock (the lease's) both move on
+        dispatch(tg_core, T0 + later, {"telegram": channel}, clock=lambda: wall_clock() + later)  # noqa: B023
     assert {row.status for row in telegram_rows(tg_core)} == {"sent"}
     [message] = [m for m in fake_api.sent(chat) if f"/requests/{card_id}" in m["text"]]  # a text: no action left
     assert _callbacks(fake_api.message(chat, message["message_id"])) == []

@@ -89,3 +89,29 @@ def test_a_pause_longer_than_it_waits_in_line_is_handed_back():
         return time.monotonic() - start
 
     assert asyncio.run(main()) < 0.5
+
+
+def test_a_send_under_a_lease_is_cut_at_the_send_timeout_and_none_starts_past_the_deadline():
+    from telegram.error import TimedOut
+
+    from soglasie.telegram_bot.pacing import CURRENT_WINDOW, SendWindow, WindowClosed
+
+    wall = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.timezone.utc)
+    pacer = Pacer(overall_per_second=1000, chat_interval=0.0)
+
+    async def hangs():
+        await asyncio.sleep(5)
+
+    async def send_under(window):
+        CURRENT_WINDOW.set(window)
+        return await pacer.process_request(hangs, (), {}, "sendMessage", {"chat_id": 1}, None)
+
+    async def main():
+        open_ = SendWindow(wall + dt.timedelta(seconds=1), clock=lambda: wall, send_timeout=0.05)
+        past = SendWindow(wall, clock=lambda: wall)
+        return await asyncio.gather(send_under(open_), send_under(past), return_exceptions=True)
+
+    began = time.monotonic()
+    cut, refused = asyncio.run(main())
+    assert isinstance(cut, TimedOut) and time.monotonic() - began < 1  # cut, not waited out
+    assert isinstance(refused, WindowClosed)
